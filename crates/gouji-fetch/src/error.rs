@@ -1,0 +1,203 @@
+//! Fetch errors, worded for the person reading a batch's `errors` column.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why an input could not be fetched.
+///
+/// The `Display` text is meant to be shown to users as is: it names the URL or path,
+/// what happened, and how many attempts were made when retries were involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The server answered with a non-success status.
+    #[error("HTTP {status}{reason} for {url}{}", attempts_suffix(*attempts))]
+    Http {
+        /// URL requested (before redirects).
+        url: String,
+        /// Status code.
+        status: u16,
+        /// `" Not Found"` style reason phrase, with a leading space, or empty.
+        reason: String,
+        /// Attempts made (more than one when the status was retried).
+        attempts: u32,
+    },
+    /// The body (or the local file) exceeded the configured limit.
+    #[error("body of {url} larger than {} limit", human_bytes(*limit))]
+    TooLarge {
+        /// URL or path.
+        url: String,
+        /// Limit in bytes.
+        limit: u64,
+    },
+    /// The request did not complete in time.
+    #[error("timed out after {} ({attempts} attempt{}) fetching {url}", human_duration(*timeout), plural(*attempts))]
+    Timeout {
+        /// URL requested.
+        url: String,
+        /// Per-attempt total timeout.
+        timeout: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// More redirects than allowed (or a redirect loop).
+    #[error("too many redirects (limit {limit}, possibly a redirect loop) fetching {url}")]
+    TooManyRedirects {
+        /// URL requested.
+        url: String,
+        /// Redirect limit.
+        limit: usize,
+    },
+    /// Connecting or talking to the server failed.
+    #[error("network error fetching {url} ({attempts} attempt{}): {message}", plural(*attempts))]
+    Network {
+        /// URL requested.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The underlying error chain, joined with `: `.
+        message: String,
+        /// Whether another attempt may succeed (refused, reset or dropped connection).
+        retryable: bool,
+    },
+    /// The input looks like a URL but cannot be used.
+    #[error("invalid URL {input:?}: {message}")]
+    InvalidUrl {
+        /// Input as given.
+        input: String,
+        /// Why.
+        message: String,
+    },
+    /// A local file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Offline mode and the URL is not in the cache.
+    #[error("offline mode: {url} is not in the cache at {}", cache_dir.display())]
+    NotCached {
+        /// URL requested.
+        url: String,
+        /// Cache directory searched.
+        cache_dir: PathBuf,
+    },
+    /// Offline mode without a cache directory.
+    #[error("offline mode needs a cache directory (cannot fetch {url})")]
+    OfflineWithoutCache {
+        /// URL requested.
+        url: String,
+    },
+    /// The cache directory could not be used.
+    #[error("cache error at {}: {message}", path.display())]
+    Cache {
+        /// File or directory involved.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The HTTP client could not be built (bad options).
+    #[error("cannot build HTTP client: {0}")]
+    Client(String),
+}
+
+impl FetchError {
+    /// Whether another attempt may succeed (5xx, timeouts, resets, refused connections).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            FetchError::Http { status, .. } => (500..=599).contains(status),
+            FetchError::Timeout { .. } => true,
+            FetchError::Network { retryable, .. } => *retryable,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when the server answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, n: u32) {
+        match self {
+            FetchError::Http { attempts, .. }
+            | FetchError::Timeout { attempts, .. }
+            | FetchError::Network { attempts, .. } => *attempts = n,
+            _ => {}
+        }
+    }
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" ({attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `64 MiB`, `1.5 KiB`, `300 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (name, size) in UNITS {
+        if n >= size {
+            return if n.is_multiple_of(size) {
+                format!("{} {name}", n / size)
+            } else {
+                format!("{:.1} {name}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// `30 s`, `0.3 s`.
+pub fn human_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        let s = format!("{:.3}", d.as_secs_f64());
+        format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_well() {
+        let e = FetchError::Http {
+            url: "http://x/a".into(),
+            status: 404,
+            reason: " Not Found".into(),
+            attempts: 1,
+        };
+        assert_eq!(e.to_string(), "HTTP 404 Not Found for http://x/a");
+        let e = FetchError::TooLarge {
+            url: "http://x/a".into(),
+            limit: 64 << 20,
+        };
+        assert_eq!(e.to_string(), "body of http://x/a larger than 64 MiB limit");
+        let e = FetchError::Timeout {
+            url: "http://x/a".into(),
+            timeout: Duration::from_secs(30),
+            attempts: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "timed out after 30 s (3 attempts) fetching http://x/a"
+        );
+        assert_eq!(human_duration(Duration::from_millis(300)), "0.3 s");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+}

@@ -1,0 +1,609 @@
+#![forbid(unsafe_code)]
+//! gouji's fetcher: gets the bytes of one input (an `http(s)://` URL, a `file://` URL
+//! or a plain path), politely and with bounded resources.
+//!
+//! - [`Fetch`] is the seam the pipeline and tests use; [`HttpFetcher`] is the real
+//!   implementation (reqwest blocking client, rustls).
+//! - Bytes are returned untouched: no charset decoding (the `charset` of the
+//!   `Content-Type` header is reported separately), no format sniffing.
+//! - Retries (exponential backoff with jitter) on 5xx, timeouts, refused and reset
+//!   connections; never on 4xx.
+//! - The body size limit is enforced while streaming, so a huge or endless response
+//!   costs at most the limit in memory.
+//! - Per-host concurrency limit and minimum delay between request starts, shared by
+//!   every thread using the same fetcher.
+//! - Optional content-addressed cache (see [`FetchOptions::cache_dir`]), with an
+//!   `offline` mode that serves only from it.
+
+mod cache;
+mod error;
+mod gate;
+mod links;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub use error::{FetchError, human_bytes, human_duration};
+pub use links::{attachment_links, resolve_href};
+
+use cache::{Cache, IndexEntry};
+use gate::HostGate;
+
+/// The default User-Agent: says who we are and where to read about it, so server
+/// operators can identify and contact the project instead of blocking anonymous traffic.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "gouji/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://crates.io/crates/gouji)"
+);
+
+/// The bytes of one input and what the transport said about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The input as given.
+    pub input: String,
+    /// The URL the bytes came from after redirects (`file://` URL for `file://` inputs;
+    /// `None` for plain paths).
+    pub final_url: Option<String>,
+    /// The body, untouched.
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` header, as sent.
+    pub content_type: Option<String>,
+    /// The `charset` parameter of `Content-Type`, lowercased (`gbk`, `utf-8`), if any.
+    pub charset: Option<String>,
+    /// SHA-256 of `bytes`, lowercase hex.
+    pub sha256: String,
+    /// Whether the bytes were served from the cache instead of the network.
+    pub from_cache: bool,
+}
+
+/// Something that turns an input (URL or path) into bytes.
+pub trait Fetch: Send + Sync {
+    /// Fetches one input.
+    fn fetch(&self, input: &str) -> Result<Fetched, FetchError>;
+}
+
+impl<T: Fetch + ?Sized> Fetch for &T {
+    fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        (**self).fetch(input)
+    }
+}
+
+impl<T: Fetch + ?Sized> Fetch for Arc<T> {
+    fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        (**self).fetch(input)
+    }
+}
+
+impl<T: Fetch + ?Sized> Fetch for Box<T> {
+    fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        (**self).fetch(input)
+    }
+}
+
+/// Settings of an [`HttpFetcher`]. `FetchOptions::default()` is meant for real runs
+/// against small government servers.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Time allowed to establish a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole attempt (connect, headers and body). Default 30 s.
+    pub timeout: Duration,
+    /// Extra attempts after a retryable failure (5xx, timeout, refused/reset
+    /// connection). Default 2, i.e. up to 3 attempts.
+    pub retries: u32,
+    /// Backoff before the first retry; doubled for each further retry, with jitter.
+    /// Default 1 s.
+    pub backoff_base: Duration,
+    /// Upper bound of one backoff. Default 30 s.
+    pub backoff_max: Duration,
+    /// Redirects followed before giving up. Default 10.
+    pub max_redirects: usize,
+    /// Largest body accepted, in bytes (also applies to local files). Default 64 MiB.
+    pub max_body_bytes: u64,
+    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`].
+    pub user_agent: String,
+    /// Requests in flight to one host (host:port) at a time, across all threads.
+    /// Default 2.
+    pub per_host_concurrency: usize,
+    /// Minimum time between the starts of two requests to one host. Default 1 s.
+    pub per_host_delay: Duration,
+    /// Directory of the download cache; `None` disables caching.
+    pub cache_dir: Option<PathBuf>,
+    /// Serve only from the cache; inputs not in it fail with
+    /// [`FetchError::NotCached`]. Local files are still read.
+    pub offline: bool,
+    /// Ignore cached entries (but still update the cache).
+    pub refresh: bool,
+    /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` from the environment. Default true.
+    pub use_env_proxy: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retries: 2,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+            max_redirects: 10,
+            max_body_bytes: 64 << 20,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            per_host_concurrency: 2,
+            per_host_delay: Duration::from_secs(1),
+            cache_dir: None,
+            offline: false,
+            refresh: false,
+            use_env_proxy: true,
+        }
+    }
+}
+
+/// The real fetcher: HTTP(S) through reqwest's blocking client, local files from disk.
+///
+/// One `HttpFetcher` is meant to be shared by all worker threads (it is `Sync`): the
+/// per-host limits only hold among requests made through the same instance.
+pub struct HttpFetcher {
+    client: reqwest::blocking::Client,
+    opts: FetchOptions,
+    gate: HostGate,
+    cache: Option<Cache>,
+}
+
+enum Target {
+    Http(Url),
+    File { path: PathBuf, url: Option<String> },
+}
+
+impl HttpFetcher {
+    /// Builds the client and opens (creating if needed) the cache directory.
+    pub fn new(opts: FetchOptions) -> Result<Self, FetchError> {
+        let mut builder = reqwest::blocking::Client::builder()
+            .user_agent(opts.user_agent.clone())
+            .connect_timeout(opts.connect_timeout)
+            .timeout(opts.timeout)
+            .redirect(reqwest::redirect::Policy::limited(opts.max_redirects));
+        if !opts.use_env_proxy {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        let cache = match &opts.cache_dir {
+            Some(dir) => Some(Cache::open(dir)?),
+            None => None,
+        };
+        Ok(HttpFetcher {
+            client,
+            gate: HostGate::new(opts.per_host_concurrency, opts.per_host_delay),
+            opts,
+            cache,
+        })
+    }
+
+    /// The options this fetcher was built with.
+    pub fn options(&self) -> &FetchOptions {
+        &self.opts
+    }
+
+    fn target(input: &str) -> Result<Target, FetchError> {
+        let trimmed = input.trim();
+        match Url::parse(trimmed) {
+            Ok(url) => match url.scheme() {
+                "http" | "https" => Ok(Target::Http(url)),
+                "file" => {
+                    let path = url.to_file_path().map_err(|()| FetchError::InvalidUrl {
+                        input: input.to_string(),
+                        message: "not a local file path".into(),
+                    })?;
+                    Ok(Target::File {
+                        path,
+                        url: Some(url.to_string()),
+                    })
+                }
+                // A one-letter scheme is a Windows drive (`C:\…`), i.e. a path.
+                s if s.len() == 1 => Ok(Target::File {
+                    path: PathBuf::from(trimmed),
+                    url: None,
+                }),
+                s => Err(FetchError::InvalidUrl {
+                    input: input.to_string(),
+                    message: format!("unsupported scheme {s:?} (use http, https, file or a path)"),
+                }),
+            },
+            Err(_) => Ok(Target::File {
+                path: PathBuf::from(trimmed),
+                url: None,
+            }),
+        }
+    }
+
+    fn fetch_file(
+        &self,
+        input: &str,
+        path: &Path,
+        url: Option<String>,
+    ) -> Result<Fetched, FetchError> {
+        let io_err = |source| FetchError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let limit = self.opts.max_body_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: path.display().to_string(),
+            limit,
+        };
+        if file.metadata().map_err(io_err)?.len() > limit {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        // The file may grow between the metadata check and the read.
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(Fetched {
+            input: input.to_string(),
+            final_url: url,
+            sha256: sha256_hex(&bytes),
+            bytes,
+            content_type: None,
+            charset: None,
+            from_cache: false,
+        })
+    }
+
+    fn fetch_http(&self, input: &str, url: &Url) -> Result<Fetched, FetchError> {
+        let key = url.as_str();
+        if let Some(cache) = &self.cache
+            && (!self.opts.refresh || self.opts.offline)
+            && let Some((entry, bytes)) = cache.get(key)
+        {
+            return Ok(Fetched {
+                input: input.to_string(),
+                final_url: entry.final_url,
+                charset: entry
+                    .content_type
+                    .as_deref()
+                    .and_then(charset_from_content_type),
+                content_type: entry.content_type,
+                sha256: entry.sha256,
+                bytes,
+                from_cache: true,
+            });
+        }
+        if self.opts.offline {
+            return Err(match &self.cache {
+                Some(c) => FetchError::NotCached {
+                    url: key.to_string(),
+                    cache_dir: c.root().to_path_buf(),
+                },
+                None => FetchError::OfflineWithoutCache {
+                    url: key.to_string(),
+                },
+            });
+        }
+        let host = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default()
+        );
+        let max_attempts = self.opts.retries.saturating_add(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = {
+                let _permit = self.gate.acquire(&host);
+                self.attempt(input, url)
+            };
+            match result {
+                Ok(fetched) => {
+                    if let Some(cache) = &self.cache {
+                        let entry = IndexEntry {
+                            url: key.to_string(),
+                            sha256: fetched.sha256.clone(),
+                            content_type: fetched.content_type.clone(),
+                            final_url: fetched.final_url.clone(),
+                            size: fetched.bytes.len() as u64,
+                            fetched_at: SystemTime::now()
+                                .duration_since(UNIX_EPOCH)
+                                .map(|d| d.as_secs())
+                                .unwrap_or_default(),
+                        };
+                        // The document was fetched; failing the input because the
+                        // cache is unwritable would throw that work away. The cache
+                        // directory was created in `new`, so this is rare (disk full).
+                        let _ = cache.put(&entry, &fetched.bytes);
+                    }
+                    return Ok(fetched);
+                }
+                Err(mut e) => {
+                    e.set_attempts(attempt);
+                    if !e.is_retryable() || attempt >= max_attempts {
+                        return Err(e);
+                    }
+                    std::thread::sleep(self.backoff(attempt));
+                }
+            }
+        }
+    }
+
+    /// Equal jitter: half the exponential delay fixed, half random, so that workers
+    /// that failed together do not retry in lockstep.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        let full = self
+            .opts
+            .backoff_base
+            .saturating_mul(factor)
+            .min(self.opts.backoff_max);
+        let half = full / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+
+    fn attempt(&self, input: &str, url: &Url) -> Result<Fetched, FetchError> {
+        let started = Instant::now();
+        let timeout_err = || FetchError::Timeout {
+            url: url.to_string(),
+            timeout: self.opts.timeout,
+            attempts: 1,
+        };
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .send()
+            .map_err(|e| from_reqwest(&e, url, &self.opts))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(FetchError::Http {
+                url: url.to_string(),
+                status: status.as_u16(),
+                reason: status
+                    .canonical_reason()
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default(),
+                attempts: 1,
+            });
+        }
+        let limit = self.opts.max_body_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit,
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let final_url = resp.url().to_string();
+
+        let mut bytes = Vec::new();
+        let mut hasher = Sha256::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = match resp.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(from_io(&e, url, &self.opts)),
+            };
+            if bytes.len() as u64 + n as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            hasher.update(&chunk[..n]);
+            // The client's own timeout may restart per read; a server trickling bytes
+            // must not hold a worker forever.
+            if started.elapsed() > self.opts.timeout {
+                return Err(timeout_err());
+            }
+        }
+        Ok(Fetched {
+            input: input.to_string(),
+            final_url: Some(final_url),
+            bytes,
+            charset: content_type.as_deref().and_then(charset_from_content_type),
+            content_type,
+            sha256: hex(&hasher.finalize()),
+            from_cache: false,
+        })
+    }
+}
+
+impl Fetch for HttpFetcher {
+    fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        match Self::target(input)? {
+            Target::Http(url) => self.fetch_http(input, &url),
+            Target::File { path, url } => self.fetch_file(input, &path, url),
+        }
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value, lowercased and unquoted:
+/// `text/html; charset="GBK"` → `gbk`.
+pub fn charset_from_content_type(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (k, v) = param.split_once('=')?;
+        if !k.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let v = v.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        (!v.is_empty()).then(|| v.to_ascii_lowercase())
+    })
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    s
+}
+
+/// The error and its sources joined with `: `, skipping repeats (reqwest and hyper
+/// often repeat the inner message).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+fn io_kinds(e: &(dyn std::error::Error + 'static)) -> Vec<std::io::ErrorKind> {
+    let mut kinds = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            kinds.push(io.kind());
+        }
+        cur = err.source();
+    }
+    kinds
+}
+
+fn is_transient_io(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        kind,
+        K::ConnectionReset
+            | K::ConnectionAborted
+            | K::ConnectionRefused
+            | K::BrokenPipe
+            | K::UnexpectedEof
+    )
+}
+
+fn network_error(
+    url: &Url,
+    mut message: String,
+    kinds: &[std::io::ErrorKind],
+    connect: bool,
+) -> FetchError {
+    let lower = message.to_ascii_lowercase();
+    // hyper reports a connection dropped mid-response only in its message text.
+    let dropped = lower.contains("connection closed before message completed")
+        || lower.contains("connection reset");
+    let retryable = connect || dropped || kinds.iter().any(|k| is_transient_io(*k));
+    if lower.contains("protocolversion") || lower.contains("protocol version") {
+        message.push_str(" (the server may only offer TLS 1.0/1.1, which gouji does not support)");
+    }
+    FetchError::Network {
+        url: url.to_string(),
+        attempts: 1,
+        message,
+        retryable,
+    }
+}
+
+fn from_reqwest(e: &reqwest::Error, url: &Url, opts: &FetchOptions) -> FetchError {
+    if e.is_redirect() {
+        return FetchError::TooManyRedirects {
+            url: url.to_string(),
+            limit: opts.max_redirects,
+        };
+    }
+    let kinds = io_kinds(e);
+    if e.is_timeout() || kinds.contains(&std::io::ErrorKind::TimedOut) {
+        return FetchError::Timeout {
+            url: url.to_string(),
+            timeout: opts.timeout,
+            attempts: 1,
+        };
+    }
+    if e.is_builder() {
+        return FetchError::InvalidUrl {
+            input: url.to_string(),
+            message: error_chain(e),
+        };
+    }
+    network_error(url, error_chain(e), &kinds, e.is_connect())
+}
+
+fn from_io(e: &std::io::Error, url: &Url, opts: &FetchOptions) -> FetchError {
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+        return from_reqwest(inner, url, opts);
+    }
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ) {
+        return FetchError::Timeout {
+            url: url.to_string(),
+            timeout: opts.timeout,
+            attempts: 1,
+        };
+    }
+    network_error(
+        url,
+        format!("reading body: {}", error_chain(e)),
+        &io_kinds(e),
+        false,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_parsing() {
+        assert_eq!(
+            charset_from_content_type("text/html; charset=\"GBK\"").as_deref(),
+            Some("gbk")
+        );
+        assert_eq!(
+            charset_from_content_type("text/html;Charset=utf-8 ").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(charset_from_content_type("application/pdf"), None);
+    }
+
+    #[test]
+    fn hex_is_lowercase_sha256() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn targets() {
+        assert!(matches!(
+            HttpFetcher::target("https://a.gov.cn/x.pdf"),
+            Ok(Target::Http(_))
+        ));
+        assert!(matches!(
+            HttpFetcher::target("reports/x.pdf"),
+            Ok(Target::File { url: None, .. })
+        ));
+        assert!(matches!(
+            HttpFetcher::target("file:///tmp/x.pdf"),
+            Ok(Target::File { url: Some(_), .. })
+        ));
+        assert!(HttpFetcher::target("ftp://a/x").is_err());
+    }
+}

@@ -1,0 +1,420 @@
+//! Offline tests of `HttpFetcher` against an HTTP server inside the test process
+//! (127.0.0.1 only).
+
+use std::io::Cursor;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gouji_fetch::{Fetch, FetchError, FetchOptions, HttpFetcher, attachment_links, resolve_href};
+use tiny_http::{Header, Response, Server, StatusCode};
+
+/// GBK bytes of "政府信息公开" inside a minimal page.
+const GBK_PAGE: &[u8] =
+    b"<html><meta charset=gbk><p>\xd5\xfe\xb8\xae\xd0\xc5\xcf\xa2\xb9\xab\xbf\xaa</p></html>";
+const PDF_BYTES: &[u8] =
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n\x00\xff\x00trailer\n%%EOF\n";
+
+struct TestServer {
+    base: String,
+    /// (path, arrival time) of every request.
+    log: Arc<Mutex<Vec<(String, Instant)>>>,
+    server: Arc<Server>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+impl TestServer {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+    fn hits(&self, path: &str) -> usize {
+        self.log
+            .lock()
+            .map(|l| l.iter().filter(|(p, _)| p == path).count())
+            .unwrap_or(0)
+    }
+    fn times(&self, path: &str) -> Vec<Instant> {
+        self.log
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|(p, _)| p == path)
+                    .map(|(_, t)| *t)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn header(k: &str, v: &str) -> Header {
+    Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header")
+}
+
+fn respond(req: tiny_http::Request, flaky: &AtomicUsize) {
+    let path = req.url().to_string();
+    let bytes = |status: u16, ct: &str, body: &[u8]| {
+        Response::new(
+            StatusCode(status),
+            vec![header("Content-Type", ct)],
+            Cursor::new(body.to_vec()),
+            Some(body.len()),
+            None,
+        )
+    };
+    let redirect = |to: &str| {
+        Response::new(
+            StatusCode(302),
+            vec![header("Location", to)],
+            Cursor::new(Vec::new()),
+            Some(0),
+            None,
+        )
+    };
+    let resp = match path.as_str() {
+        "/ok.html" | "/counted.html" => bytes(200, "text/html; charset=utf-8", "<p>ok</p>".as_bytes()),
+        "/gbk.html" => bytes(200, "text/html; charset=GBK", GBK_PAGE),
+        "/report.pdf" => bytes(200, "text/html", PDF_BYTES),
+        "/redirect" => redirect("/r2"),
+        "/r2" => redirect("/ok.html"),
+        "/loop" => redirect("/loop"),
+        "/flaky" => {
+            if flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+                bytes(500, "text/plain", b"oops")
+            } else {
+                bytes(200, "text/plain", b"recovered")
+            }
+        }
+        "/always500" => bytes(503, "text/plain", b"down"),
+        "/stall" => {
+            std::thread::sleep(Duration::from_secs(5));
+            bytes(200, "text/plain", b"late")
+        }
+        "/big" => bytes(200, "application/pdf", &vec![b'x'; 2 << 20]),
+        "/big-chunked" => {
+            // No Content-Length: the limit must be enforced while streaming.
+            let _ = req.respond(Response::new(
+                StatusCode(200),
+                vec![header("Content-Type", "application/pdf")],
+                std::io::Read::take(std::io::repeat(b'y'), 3 << 20),
+                None,
+                None,
+            ));
+            return;
+        }
+        "/landing.html" => bytes(
+            200,
+            "text/html; charset=utf-8",
+            r#"<html><a href="/index.html">首页</a><a href="files/annex.pdf">附件：2023年报告</a></html>"#.as_bytes(),
+        ),
+        "/files/annex.pdf" => bytes(200, "application/pdf", PDF_BYTES),
+        _ => bytes(404, "text/plain", b"not here"),
+    };
+    let _ = req.respond(resp);
+}
+
+fn serve() -> TestServer {
+    let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+    let port = match server.server_addr().to_ip() {
+        Some(SocketAddr::V4(a)) => a.port(),
+        other => panic!("unexpected address {other:?}"),
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let flaky = Arc::new(AtomicUsize::new(0));
+    {
+        let server = server.clone();
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for req in server.incoming_requests() {
+                if let Ok(mut l) = log.lock() {
+                    l.push((req.url().to_string(), Instant::now()));
+                }
+                let flaky = flaky.clone();
+                std::thread::spawn(move || respond(req, &flaky));
+            }
+        });
+    }
+    TestServer {
+        base: format!("http://127.0.0.1:{port}"),
+        log,
+        server,
+    }
+}
+
+fn test_opts() -> FetchOptions {
+    FetchOptions {
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
+        retries: 2,
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(40),
+        max_body_bytes: 1 << 20,
+        per_host_concurrency: 8,
+        per_host_delay: Duration::ZERO,
+        use_env_proxy: false,
+        ..FetchOptions::default()
+    }
+}
+
+fn fetcher(opts: FetchOptions) -> HttpFetcher {
+    HttpFetcher::new(opts).expect("client builds")
+}
+
+#[test]
+fn follows_redirects_and_reports_final_url() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let got = f.fetch(&s.url("/redirect")).expect("fetch");
+    assert_eq!(got.bytes, b"<p>ok</p>");
+    assert_eq!(got.final_url.as_deref(), Some(s.url("/ok.html").as_str()));
+    assert_eq!(got.charset.as_deref(), Some("utf-8"));
+    assert_eq!(got.input, s.url("/redirect"));
+    assert!(!got.from_cache);
+}
+
+#[test]
+fn redirect_loop_fails_clearly() {
+    let s = serve();
+    let f = fetcher(FetchOptions {
+        max_redirects: 5,
+        ..test_opts()
+    });
+    let err = f.fetch(&s.url("/loop")).expect_err("loop must fail");
+    assert!(
+        matches!(err, FetchError::TooManyRedirects { limit: 5, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("too many redirects"), "{err}");
+    // Not retried: a loop does not heal itself.
+    assert!(s.hits("/loop") <= 7, "{}", s.hits("/loop"));
+}
+
+#[test]
+fn not_found_is_not_retried() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let url = s.url("/missing");
+    let err = f.fetch(&url).expect_err("404");
+    assert_eq!(err.to_string(), format!("HTTP 404 Not Found for {url}"));
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(s.hits("/missing"), 1);
+}
+
+#[test]
+fn server_error_then_success_is_retried() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let got = f.fetch(&s.url("/flaky")).expect("second attempt succeeds");
+    assert_eq!(got.bytes, b"recovered");
+    assert_eq!(s.hits("/flaky"), 2);
+}
+
+#[test]
+fn persistent_server_error_reports_attempts() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let url = s.url("/always500");
+    let err = f.fetch(&url).expect_err("503");
+    assert_eq!(
+        err.to_string(),
+        format!("HTTP 503 Service Unavailable for {url} (3 attempts)")
+    );
+    assert_eq!(s.hits("/always500"), 3);
+}
+
+#[test]
+fn stalled_server_times_out_fast() {
+    let s = serve();
+    let f = fetcher(FetchOptions {
+        timeout: Duration::from_millis(300),
+        retries: 1,
+        ..test_opts()
+    });
+    let t0 = Instant::now();
+    let err = f.fetch(&s.url("/stall")).expect_err("stall");
+    let took = t0.elapsed();
+    assert!(
+        matches!(err, FetchError::Timeout { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("timed out after 0.3 s (2 attempts)"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn body_over_limit_is_rejected() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    for path in ["/big", "/big-chunked"] {
+        let err = f.fetch(&s.url(path)).expect_err("too large");
+        assert!(
+            matches!(err, FetchError::TooLarge { .. }),
+            "{path}: {err:?}"
+        );
+        assert!(
+            err.to_string().ends_with("larger than 1 MiB limit"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn gbk_bytes_come_through_untouched() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let got = f.fetch(&s.url("/gbk.html")).expect("fetch");
+    assert_eq!(got.bytes, GBK_PAGE);
+    assert_eq!(got.charset.as_deref(), Some("gbk"));
+    assert_eq!(got.content_type.as_deref(), Some("text/html; charset=GBK"));
+    assert_eq!(got.sha256, gouji_fetch::sha256_hex(GBK_PAGE));
+}
+
+#[test]
+fn pdf_served_as_html_is_intact() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let got = f.fetch(&s.url("/report.pdf")).expect("fetch");
+    assert_eq!(got.bytes, PDF_BYTES);
+    assert_eq!(got.content_type.as_deref(), Some("text/html"));
+    assert_eq!(got.charset, None);
+}
+
+#[test]
+fn landing_page_attachment_is_followed() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let page = f.fetch(&s.url("/landing.html")).expect("landing");
+    let base = page.final_url.clone().expect("http has a final url");
+    let links = attachment_links(&String::from_utf8_lossy(&page.bytes), &base);
+    assert_eq!(links, vec![s.url("/files/annex.pdf")]);
+    let annex = f.fetch(&links[0]).expect("annex");
+    assert_eq!(annex.bytes, PDF_BYTES);
+    assert_eq!(
+        resolve_href(&base, "files/annex.pdf").expect("resolves"),
+        s.url("/files/annex.pdf")
+    );
+}
+
+#[test]
+fn cache_is_reused_and_offline_mode_works() {
+    let s = serve();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = FetchOptions {
+        cache_dir: Some(dir.path().join("cache")),
+        ..test_opts()
+    };
+    let url = s.url("/counted.html");
+    let first = fetcher(opts.clone()).fetch(&url).expect("first");
+    assert!(!first.from_cache);
+    // A new fetcher (a rerun) reads the same directory.
+    let second = fetcher(opts.clone()).fetch(&url).expect("second");
+    assert!(second.from_cache);
+    assert_eq!(second.bytes, first.bytes);
+    assert_eq!(second.sha256, first.sha256);
+    assert_eq!(second.final_url, first.final_url);
+    assert_eq!(second.charset.as_deref(), Some("utf-8"));
+    assert_eq!(s.hits("/counted.html"), 1);
+
+    let offline = fetcher(FetchOptions {
+        offline: true,
+        ..opts.clone()
+    });
+    assert!(offline.fetch(&url).expect("cached").from_cache);
+    let err = offline.fetch(&s.url("/ok.html")).expect_err("not cached");
+    assert!(matches!(err, FetchError::NotCached { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("offline mode: "), "{err}");
+    assert_eq!(s.hits("/ok.html"), 0);
+
+    // A damaged blob is a miss, never wrong bytes.
+    let blob = dir
+        .path()
+        .join("cache/blobs")
+        .join(&first.sha256[..2])
+        .join(&first.sha256);
+    std::fs::write(&blob, b"garbage").expect("overwrite blob");
+    assert!(offline.fetch(&url).is_err());
+    let refetched = fetcher(opts).fetch(&url).expect("refetch");
+    assert!(!refetched.from_cache);
+    assert_eq!(refetched.bytes, first.bytes);
+    // No temp files left behind.
+    let tmp: Vec<_> = std::fs::read_dir(dir.path().join("cache/tmp"))
+        .expect("tmp dir")
+        .collect();
+    assert!(tmp.is_empty());
+}
+
+#[test]
+fn per_host_delay_is_respected_across_threads() {
+    let s = serve();
+    let f = fetcher(FetchOptions {
+        per_host_delay: Duration::from_millis(200),
+        per_host_concurrency: 4,
+        ..test_opts()
+    });
+    let url = s.url("/ok.html");
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| f.fetch(&url).expect("fetch"));
+        }
+    });
+    let mut times = s.times("/ok.html");
+    times.sort();
+    assert_eq!(times.len(), 4);
+    for w in times.windows(2) {
+        let gap = w[1] - w[0];
+        assert!(gap >= Duration::from_millis(180), "gap {gap:?}");
+    }
+}
+
+#[test]
+fn local_files_and_file_urls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("r.pdf");
+    std::fs::write(&p, PDF_BYTES).expect("write");
+    let f = fetcher(test_opts());
+    let got = f.fetch(&p.display().to_string()).expect("path");
+    assert_eq!(got.bytes, PDF_BYTES);
+    assert_eq!(got.final_url, None);
+    let url = format!("file://{}", p.display());
+    let got = f.fetch(&url).expect("file url");
+    assert_eq!(got.bytes, PDF_BYTES);
+    assert_eq!(got.final_url.as_deref(), Some(url.as_str()));
+    let err = f
+        .fetch(&dir.path().join("missing.pdf").display().to_string())
+        .expect_err("missing");
+    assert!(err.to_string().starts_with("cannot read "), "{err}");
+    let small = fetcher(FetchOptions {
+        max_body_bytes: 10,
+        ..test_opts()
+    });
+    assert!(matches!(
+        small.fetch(&p.display().to_string()),
+        Err(FetchError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn refused_connection_is_a_network_error() {
+    // Bind then drop to get a port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let f = fetcher(test_opts());
+    let err = f
+        .fetch(&format!("http://127.0.0.1:{port}/x"))
+        .expect_err("refused");
+    assert!(
+        matches!(err, FetchError::Network { attempts: 3, .. }),
+        "{err:?}"
+    );
+}
