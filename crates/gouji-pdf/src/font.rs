@@ -1,0 +1,532 @@
+//! Fonts: how the bytes of a shown string split into codes, what text each code stands for,
+//! and how wide its glyph is.
+
+use crate::cmap::CMap;
+use lopdf::{Dictionary, Document, Object};
+use std::collections::HashMap;
+
+/// One decoded character code of a shown string.
+#[derive(Debug, Clone)]
+pub(crate) struct Code {
+    /// Unicode text, if the font tells us.
+    pub text: Option<String>,
+    /// Advance in text space units per unit of font size (glyph width / 1000 for most fonts).
+    pub width: f32,
+    /// Single-byte code 32, the only code word spacing (`Tw`) applies to.
+    pub is_space: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Coding {
+    /// Simple font: one byte per code, 256-entry table.
+    Simple(Vec<Option<char>>),
+    /// Composite font with Identity-H/V: two-byte codes equal to CIDs.
+    Identity,
+    /// Composite font with an embedded encoding CMap.
+    Embedded(CMap),
+    /// Composite font with a predefined CJK CMap, decoded as a legacy encoding.
+    Predefined(Predef),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Predef {
+    /// GBK-EUC, GB-EUC, GBK2K…: one byte below 0x81, else two (four for GB18030 pairs).
+    Gb(&'static encoding_rs::Encoding),
+    /// Big5, Shift-JIS, EUC-KR: lead bytes above 0x80 take two bytes.
+    Dbcs(&'static encoding_rs::Encoding),
+    /// UniXX-UCS2 / UTF16: UTF-16BE units.
+    Utf16,
+}
+
+/// A font as far as text extraction needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Font {
+    coding: Coding,
+    to_unicode: Option<CMap>,
+    widths: HashMap<u32, f32>,
+    width_ranges: Vec<(u32, u32, f32)>,
+    default_width: f32,
+    width_scale: f32,
+    /// Vertical writing mode (`-V` CMaps): glyphs advance downward.
+    pub vertical: bool,
+    /// Whether any code of this font can be turned into text at all.
+    pub decodable: bool,
+}
+
+fn num(o: &Object) -> Option<f32> {
+    match o {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+    .filter(|v| v.is_finite())
+}
+
+fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
+    doc.dereference(o).map(|(_, o)| o).unwrap_or(o)
+}
+
+fn get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    d.get(key).ok().map(|o| deref(doc, o))
+}
+
+fn stream_bytes(doc: &Document, o: &Object, budget: &mut u64) -> Option<Vec<u8>> {
+    let s = deref(doc, o).as_stream().ok()?;
+    let limit = usize::try_from(*budget).unwrap_or(usize::MAX);
+    let data = s
+        .decompressed_content_with_limit(limit)
+        .ok()
+        .or_else(|| (s.dict.get(b"Filter").is_err()).then(|| s.content.clone()))?;
+    *budget = budget.saturating_sub(data.len() as u64);
+    Some(data)
+}
+
+impl Font {
+    /// A font that decodes bytes as Latin-1 with a fixed width, for a missing `Tf` font.
+    pub fn fallback() -> Font {
+        Font {
+            coding: Coding::Simple(table_for(b"WinAnsiEncoding")),
+            to_unicode: None,
+            widths: HashMap::new(),
+            width_ranges: Vec::new(),
+            default_width: 500.0,
+            width_scale: 0.001,
+            vertical: false,
+            decodable: true,
+        }
+    }
+
+    /// Reads a font dictionary. `budget` is the remaining decompression allowance.
+    pub fn load(doc: &Document, dict: &Dictionary, budget: &mut u64) -> Font {
+        let subtype = get(doc, dict, b"Subtype")
+            .and_then(|o| o.as_name().ok())
+            .unwrap_or(b"");
+        let to_unicode = get(doc, dict, b"ToUnicode")
+            .and_then(|o| stream_bytes(doc, o, budget))
+            .map(|b| CMap::parse(&b))
+            .filter(CMap::has_unicode);
+        let mut font = Font {
+            to_unicode,
+            ..Font::fallback()
+        };
+        if subtype == b"Type0" {
+            font.load_type0(doc, dict, budget);
+        } else {
+            font.load_simple(doc, dict, subtype == b"Type3");
+        }
+        font.decodable = font.to_unicode.is_some()
+            || matches!(font.coding, Coding::Simple(_) | Coding::Predefined(_));
+        font
+    }
+
+    fn load_type0(&mut self, doc: &Document, dict: &Dictionary, budget: &mut u64) {
+        self.default_width = 1000.0;
+        match get(doc, dict, b"Encoding") {
+            Some(Object::Name(n)) => {
+                let name = n.as_slice();
+                self.vertical = name.ends_with(b"-V");
+                self.coding = predefined(name).map_or(Coding::Identity, Coding::Predefined);
+            }
+            Some(o @ Object::Stream(s)) => {
+                self.vertical = s
+                    .dict
+                    .get(b"WMode")
+                    .ok()
+                    .and_then(num)
+                    .is_some_and(|v| v == 1.0);
+                let cmap = stream_bytes(doc, o, budget)
+                    .map(|b| CMap::parse(&b))
+                    .unwrap_or_default();
+                self.coding = Coding::Embedded(cmap);
+            }
+            _ => self.coding = Coding::Identity,
+        }
+        let desc = get(doc, dict, b"DescendantFonts")
+            .and_then(|o| o.as_array().ok())
+            .and_then(|a| a.first())
+            .map(|o| deref(doc, o))
+            .and_then(|o| o.as_dict().ok());
+        let Some(desc) = desc else { return };
+        if let Some(dw) = get(doc, desc, b"DW").and_then(num) {
+            self.default_width = dw;
+        }
+        let Some(w) = get(doc, desc, b"W").and_then(|o| o.as_array().ok()) else {
+            return;
+        };
+        let mut i = 0;
+        while i < w.len() {
+            let Some(first) = num(deref(doc, &w[i])) else {
+                i += 1;
+                continue;
+            };
+            let first = first.max(0.0) as u32;
+            match w.get(i + 1).map(|o| deref(doc, o)) {
+                Some(Object::Array(ws)) => {
+                    for (k, wo) in ws.iter().enumerate() {
+                        if let Some(v) = num(deref(doc, wo)) {
+                            self.widths.insert(first.saturating_add(k as u32), v);
+                        }
+                    }
+                    i += 2;
+                }
+                Some(o) => {
+                    let last = num(o).map_or(first, |l| l.max(0.0) as u32);
+                    if let Some(v) = w.get(i + 2).and_then(|o| num(deref(doc, o)))
+                        && last >= first
+                    {
+                        if last - first < 4096 {
+                            for c in first..=last {
+                                self.widths.insert(c, v);
+                            }
+                        } else if self.width_ranges.len() < 256 {
+                            self.width_ranges.push((first, last, v));
+                        }
+                    }
+                    i += 3;
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool) {
+        let mut table = table_for(b"StandardEncoding");
+        match get(doc, dict, b"Encoding") {
+            Some(Object::Name(n)) => table = table_for(n),
+            Some(Object::Dictionary(e)) => {
+                if let Some(Object::Name(n)) = get(doc, e, b"BaseEncoding") {
+                    table = table_for(n);
+                }
+                if let Some(diffs) = get(doc, e, b"Differences").and_then(|o| o.as_array().ok()) {
+                    let mut code: usize = 0;
+                    for d in diffs {
+                        match deref(doc, d) {
+                            Object::Integer(c) => code = (*c).clamp(0, 256) as usize,
+                            Object::Name(n) => {
+                                if let Some(slot) = table.get_mut(code) {
+                                    *slot = glyph_char(n);
+                                }
+                                code += 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.coding = Coding::Simple(table);
+        if type3 {
+            // Type 3 widths are in glyph space, scaled by the font matrix.
+            self.width_scale = get(doc, dict, b"FontMatrix")
+                .and_then(|o| o.as_array().ok())
+                .and_then(|a| a.first())
+                .and_then(num)
+                .filter(|v| v.abs() < 1e3)
+                .unwrap_or(0.001);
+        }
+        if let Some(fd) = get(doc, dict, b"FontDescriptor").and_then(|o| o.as_dict().ok())
+            && let Some(mw) = get(doc, fd, b"MissingWidth").and_then(num)
+            && mw > 0.0
+        {
+            self.default_width = mw;
+        }
+        let first = get(doc, dict, b"FirstChar").and_then(num).unwrap_or(0.0);
+        if let Some(ws) = get(doc, dict, b"Widths").and_then(|o| o.as_array().ok()) {
+            let first = first.clamp(0.0, 255.0) as u32;
+            for (k, w) in ws.iter().take(256).enumerate() {
+                if let Some(v) = num(deref(doc, w)) {
+                    self.widths.insert(first + k as u32, v);
+                }
+            }
+        }
+    }
+
+    fn width_of(&self, cid: u32) -> f32 {
+        let w = self.widths.get(&cid).copied().or_else(|| {
+            self.width_ranges
+                .iter()
+                .find(|r| cid >= r.0 && cid <= r.1)
+                .map(|r| r.2)
+        });
+        w.unwrap_or(self.default_width) * self.width_scale
+    }
+
+    fn unicode(&self, len: u8, code: u32) -> Option<String> {
+        self.to_unicode.as_ref().and_then(|m| m.lookup(len, code))
+    }
+
+    /// Splits a shown string into codes and decodes each.
+    pub fn decode(&self, bytes: &[u8], out: &mut Vec<Code>) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &bytes[i..];
+            let (len, code, text, width) = match &self.coding {
+                Coding::Simple(table) => {
+                    let b = rest[0];
+                    let text = self
+                        .unicode(1, u32::from(b))
+                        .or_else(|| table.get(b as usize).copied().flatten().map(String::from));
+                    (1, u32::from(b), text, self.width_of(u32::from(b)))
+                }
+                Coding::Identity => {
+                    let code = if rest.len() >= 2 {
+                        (u32::from(rest[0]) << 8) | u32::from(rest[1])
+                    } else {
+                        u32::from(rest[0])
+                    };
+                    let len = rest.len().min(2);
+                    (
+                        len,
+                        code,
+                        self.unicode(len as u8, code),
+                        self.width_of(code),
+                    )
+                }
+                Coding::Embedded(cmap) => {
+                    let len = cmap
+                        .code_len(rest)
+                        .or_else(|| self.to_unicode.as_ref().and_then(|m| m.code_len(rest)))
+                        .unwrap_or(1)
+                        .min(rest.len());
+                    let code = rest[..len]
+                        .iter()
+                        .fold(0u32, |a, &b| (a << 8) | u32::from(b));
+                    let cid = cmap.cid(len as u8, code).unwrap_or(code);
+                    (len, code, self.unicode(len as u8, code), self.width_of(cid))
+                }
+                Coding::Predefined(p) => {
+                    let len = predef_len(*p, rest);
+                    let code = rest[..len]
+                        .iter()
+                        .fold(0u32, |a, &b| (a << 8) | u32::from(b));
+                    let text = self
+                        .unicode(len as u8, code)
+                        .or_else(|| predef_text(*p, &rest[..len]));
+                    // Adobe's CID widths are not shipped; half-width for one-byte ASCII
+                    // codes, full-width otherwise is right for the CJK fonts in question.
+                    let ascii = text.as_deref().is_some_and(|t| t.is_ascii());
+                    let w = if ascii { 500.0 } else { 1000.0 };
+                    (len, code, text, w * self.width_scale)
+                }
+            };
+            out.push(Code {
+                text,
+                width,
+                is_space: len == 1 && code == 32,
+            });
+            i += len.max(1);
+        }
+    }
+}
+
+fn predefined(name: &[u8]) -> Option<Predef> {
+    let n = std::str::from_utf8(name).ok()?;
+    let base = n.trim_end_matches("-H").trim_end_matches("-V");
+    if base.starts_with("Uni") && (base.contains("UCS2") || base.contains("UTF16")) {
+        return Some(Predef::Utf16);
+    }
+    if base.starts_with("GBK2K") {
+        return Some(Predef::Gb(encoding_rs::GB18030));
+    }
+    if base.starts_with("GB") {
+        return Some(Predef::Gb(encoding_rs::GBK));
+    }
+    if base.contains("B5") || base.starts_with("CNS") {
+        return Some(Predef::Dbcs(encoding_rs::BIG5));
+    }
+    if base.contains("RKSJ") {
+        return Some(Predef::Dbcs(encoding_rs::SHIFT_JIS));
+    }
+    if base.starts_with("KSC") || base.starts_with("KSCms") {
+        return Some(Predef::Dbcs(encoding_rs::EUC_KR));
+    }
+    if base.starts_with("EUC") || base == "H" || base == "V" {
+        return Some(Predef::Dbcs(encoding_rs::EUC_JP));
+    }
+    None
+}
+
+fn predef_len(p: Predef, rest: &[u8]) -> usize {
+    let want = match p {
+        Predef::Utf16 => {
+            let hi = rest.first().copied().unwrap_or(0);
+            if (0xd8..0xdc).contains(&hi) { 4 } else { 2 }
+        }
+        Predef::Gb(enc) => match rest {
+            [a, b, ..] if *a >= 0x81 => {
+                if enc == encoding_rs::GB18030 && (0x30..=0x39).contains(b) {
+                    4
+                } else {
+                    2
+                }
+            }
+            _ => 1,
+        },
+        Predef::Dbcs(enc) => {
+            let a = rest.first().copied().unwrap_or(0);
+            let single_kana = enc == encoding_rs::SHIFT_JIS && (0xa1..=0xdf).contains(&a);
+            if a >= 0x81 && !single_kana { 2 } else { 1 }
+        }
+    };
+    want.min(rest.len()).max(1)
+}
+
+fn predef_text(p: Predef, bytes: &[u8]) -> Option<String> {
+    let (enc, b) = match p {
+        Predef::Utf16 => (encoding_rs::UTF_16BE, bytes),
+        Predef::Gb(e) | Predef::Dbcs(e) => (e, bytes),
+    };
+    let (s, had_errors) = enc.decode_without_bom_handling(b);
+    (!had_errors).then(|| s.into_owned())
+}
+
+/// Code → char table of a named simple encoding.
+fn table_for(name: &[u8]) -> Vec<Option<char>> {
+    let mut t: Vec<Option<char>> = (0u32..256)
+        .map(|c| {
+            if (32..127).contains(&c) || (0xa0..=0xff).contains(&c) {
+                char::from_u32(c)
+            } else {
+                None
+            }
+        })
+        .collect();
+    match name {
+        b"WinAnsiEncoding" => {
+            const HIGH: &str =
+                "€\u{fffd}‚ƒ„…†‡ˆ‰Š‹Œ\u{fffd}Ž\u{fffd}\u{fffd}‘’“”•–—˜™š›œ\u{fffd}žŸ";
+            for (k, ch) in HIGH.chars().enumerate() {
+                t[0x80 + k] = (ch != '\u{fffd}').then_some(ch);
+            }
+        }
+        b"StandardEncoding" => {
+            t[0x27] = Some('’');
+            t[0x60] = Some('‘');
+            for slot in t.iter_mut().skip(0xa0) {
+                *slot = None;
+            }
+        }
+        _ => {}
+    }
+    t
+}
+
+/// Unicode for an Adobe glyph name (the common Latin subset, `uniXXXX`, `uXXXX`).
+fn glyph_char(name: &[u8]) -> Option<char> {
+    let n = std::str::from_utf8(name).ok()?;
+    if n.chars().count() == 1 {
+        return n.chars().next();
+    }
+    if let Some(hex) = n.strip_prefix("uni").or_else(|| n.strip_prefix('u'))
+        && (4..=6).contains(&hex.len())
+        && let Ok(v) = u32::from_str_radix(&hex[..hex.len().min(6)], 16)
+    {
+        return char::from_u32(v);
+    }
+    const NAMES: &[(&str, char)] = &[
+        ("space", ' '),
+        ("exclam", '!'),
+        ("quotedbl", '"'),
+        ("numbersign", '#'),
+        ("dollar", '$'),
+        ("percent", '%'),
+        ("ampersand", '&'),
+        ("quotesingle", '\''),
+        ("quoteright", '’'),
+        ("parenleft", '('),
+        ("parenright", ')'),
+        ("asterisk", '*'),
+        ("plus", '+'),
+        ("comma", ','),
+        ("hyphen", '-'),
+        ("period", '.'),
+        ("slash", '/'),
+        ("zero", '0'),
+        ("one", '1'),
+        ("two", '2'),
+        ("three", '3'),
+        ("four", '4'),
+        ("five", '5'),
+        ("six", '6'),
+        ("seven", '7'),
+        ("eight", '8'),
+        ("nine", '9'),
+        ("colon", ':'),
+        ("semicolon", ';'),
+        ("less", '<'),
+        ("equal", '='),
+        ("greater", '>'),
+        ("question", '?'),
+        ("at", '@'),
+        ("bracketleft", '['),
+        ("backslash", '\\'),
+        ("bracketright", ']'),
+        ("asciicircum", '^'),
+        ("underscore", '_'),
+        ("grave", '`'),
+        ("quoteleft", '‘'),
+        ("braceleft", '{'),
+        ("bar", '|'),
+        ("braceright", '}'),
+        ("asciitilde", '~'),
+        ("bullet", '•'),
+        ("endash", '–'),
+        ("emdash", '—'),
+        ("quotedblleft", '“'),
+        ("quotedblright", '”'),
+        ("ellipsis", '…'),
+        ("minus", '−'),
+        ("periodcentered", '·'),
+        ("degree", '°'),
+        ("multiply", '×'),
+        ("divide", '÷'),
+        ("fi", 'ﬁ'),
+        ("fl", 'ﬂ'),
+        ("nbspace", '\u{a0}'),
+        ("sfthyphen", '\u{ad}'),
+    ];
+    NAMES.iter().find(|(k, _)| *k == n).map(|(_, c)| *c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font_with(coding: Coding) -> Font {
+        Font {
+            coding,
+            ..Font::fallback()
+        }
+    }
+
+    #[test]
+    fn gbk_predefined_splits_and_decodes() {
+        let f = font_with(Coding::Predefined(Predef::Gb(encoding_rs::GBK)));
+        let (bytes, _, _) = encoding_rs::GBK.encode("本年新收12");
+        let mut out = Vec::new();
+        f.decode(&bytes, &mut out);
+        let text: String = out.iter().filter_map(|c| c.text.clone()).collect();
+        assert_eq!(text, "本年新收12");
+        assert_eq!(out.len(), 6);
+    }
+
+    #[test]
+    fn ucs2_predefined() {
+        assert!(matches!(predefined(b"UniGB-UCS2-H"), Some(Predef::Utf16)));
+        assert!(matches!(predefined(b"GBK-EUC-H"), Some(Predef::Gb(_))));
+        let f = font_with(Coding::Predefined(Predef::Utf16));
+        let mut out = Vec::new();
+        f.decode(&[0x65, 0x3f, 0x00, 0x31], &mut out);
+        let text: String = out.iter().filter_map(|c| c.text.clone()).collect();
+        assert_eq!(text, "政1");
+    }
+
+    #[test]
+    fn differences_names() {
+        assert_eq!(glyph_char(b"uni653F"), Some('政'));
+        assert_eq!(glyph_char(b"three"), Some('3'));
+        assert_eq!(glyph_char(b"A"), Some('A'));
+        assert_eq!(glyph_char(b"g123"), None);
+    }
+}

@@ -1,0 +1,596 @@
+#![forbid(unsafe_code)]
+//! PDF extractor for gouji.
+//!
+//! Turns a PDF's text layer into a [`gouji_doc::Document`]: paragraphs in reading order and
+//! table grids rebuilt from rulings (with row/column spans from missing border segments),
+//! or from column-aligned numbers when a page has no rulings. Tables that continue on the
+//! next page are joined. Nothing here knows what the tables mean.
+//!
+//! lopdf parses the file (with cross-reference repair and empty-password decryption); the
+//! content-stream interpreter, font decoding and layout are ours because lopdf's own text
+//! extraction drops positions.
+
+mod cmap;
+mod font;
+mod interp;
+mod layout;
+
+use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenance};
+use interp::Shared;
+use layout::{Item, Line, PCell, PTable};
+use lopdf::Object;
+use std::collections::HashMap;
+
+/// Why a PDF could not be extracted.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// The input is larger than [`Limits::max_input_bytes`].
+    #[error("PDF too large: {size} bytes (limit {limit})")]
+    TooLarge {
+        /// Input size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// lopdf could not parse the file even with cross-reference repair.
+    #[error("cannot parse PDF: {0}")]
+    Parse(#[source] lopdf::Error),
+    /// The file needs a user password.
+    #[error("PDF is encrypted and needs a password")]
+    Encrypted,
+    /// More objects than [`Limits::max_objects`].
+    #[error("PDF has {count} objects (limit {limit})")]
+    TooManyObjects {
+        /// Objects in the file.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More pages than [`Limits::max_pages`].
+    #[error("PDF has {count} pages (limit {limit})")]
+    TooManyPages {
+        /// Pages in the file.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The page tree holds no page.
+    #[error("PDF has no pages")]
+    NoPages,
+    /// A page's content streams run more operators than [`Limits::max_ops_per_page`].
+    #[error("page {page}: more than {limit} content-stream operators")]
+    TooManyOps {
+        /// 1-based page.
+        page: u32,
+        /// The limit.
+        limit: usize,
+    },
+    /// Decompressed streams exceed [`Limits::max_decompressed_bytes`].
+    #[error("page {page}: object {object}: decompressed data exceeds {limit} bytes")]
+    Decompressed {
+        /// 1-based page.
+        page: u32,
+        /// The stream object (`12 0 R`).
+        object: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A page object could not be read.
+    #[error("page {page}: {reason}")]
+    Page {
+        /// 1-based page.
+        page: u32,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Pages draw images but no text: a scan without OCR layer.
+    #[error("image-only PDF: no text layer")]
+    ImageOnly,
+    /// Text is drawn, but no font tells what characters it is (no `/ToUnicode`).
+    #[error("PDF text cannot be decoded: {glyphs} glyphs without Unicode mapping")]
+    Undecodable {
+        /// Glyphs drawn without a mapping.
+        glyphs: usize,
+    },
+    /// Pages draw neither text nor images.
+    #[error("PDF has no text")]
+    NoText,
+}
+
+/// Extracts paragraphs and tables from PDF bytes.
+///
+/// Never panics on malformed input; every size limit in `limits` bounds the work.
+pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> {
+    if bytes.len() as u64 > limits.max_input_bytes {
+        return Err(PdfError::TooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_input_bytes,
+        });
+    }
+    let per_stream = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(per_stream),
+        ..lopdf::LoadOptions::default()
+    };
+    let doc = lopdf::Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => PdfError::Encrypted,
+        e => PdfError::Parse(e),
+    })?;
+    // lopdf tries the empty user password itself; a document still locked needs one.
+    if doc.trailer.get(b"Encrypt").is_ok() && doc.objects.len() <= 1 {
+        return Err(PdfError::Encrypted);
+    }
+    if doc.objects.len() > limits.max_objects {
+        return Err(PdfError::TooManyObjects {
+            count: doc.objects.len(),
+            limit: limits.max_objects,
+        });
+    }
+    let pages = doc.get_pages();
+    if pages.len() > limits.max_pages {
+        return Err(PdfError::TooManyPages {
+            count: pages.len(),
+            limit: limits.max_pages,
+        });
+    }
+    if pages.is_empty() {
+        return Err(PdfError::NoPages);
+    }
+    let mut shared = Shared {
+        fonts: HashMap::new(),
+        forms: HashMap::new(),
+        budget: limits.max_decompressed_bytes,
+        budget_limit: limits.max_decompressed_bytes,
+        max_ops: limits.max_ops_per_page,
+        max_depth: limits.max_depth,
+    };
+    let mut out = Document::default();
+    let mut laid = Vec::with_capacity(pages.len());
+    let (mut glyphs, mut images, mut undecoded) = (0usize, 0usize, 0usize);
+    for (&no, &id) in &pages {
+        let pc = interp::run_page(&doc, &mut shared, no, id)?;
+        glyphs += pc.glyphs.len();
+        images += pc.images;
+        undecoded += pc.undecoded;
+        let items = layout::layout_page(&pc, no, limits.max_table_positions);
+        laid.push(PageItems {
+            page: no,
+            height: pc.height,
+            items,
+        });
+        out.links.extend(page_links(&doc, id));
+    }
+    if glyphs == 0 {
+        return Err(if undecoded > 0 {
+            PdfError::Undecodable { glyphs: undecoded }
+        } else if images > 0 {
+            PdfError::ImageOnly
+        } else {
+            PdfError::NoText
+        });
+    }
+    if undecoded > 0 {
+        out.warnings.push(format!(
+            "{undecoded} glyphs had no Unicode mapping and were dropped"
+        ));
+    }
+    drop_margins(&mut laid);
+    assemble(laid, limits, &mut out);
+    out.meta.pages = u32::try_from(pages.len()).ok();
+    out.meta.title = info_string(&doc, b"Title");
+    out.meta.author = info_string(&doc, b"Author");
+    Ok(out)
+}
+
+struct PageItems {
+    page: u32,
+    height: f32,
+    items: Vec<Item>,
+}
+
+/// Decodes a PDF text string (UTF-16BE with BOM, UTF-8 with BOM, else PDFDocEncoding,
+/// read as Latin-1, which agrees on everything printable but a few symbols).
+fn pdf_string(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xfe, 0xff]) {
+        encoding_rs::UTF_16BE
+            .decode_without_bom_handling(rest)
+            .0
+            .into_owned()
+    } else if let Some(rest) = b.strip_prefix(&[0xff, 0xfe]) {
+        // Not allowed by the spec, but WPS writes its Info strings this way.
+        encoding_rs::UTF_16LE
+            .decode_without_bom_handling(rest)
+            .0
+            .into_owned()
+    } else if let Some(rest) = b.strip_prefix(&[0xef, 0xbb, 0xbf]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        b.iter().map(|&c| char::from(c)).collect()
+    }
+}
+
+fn info_string(doc: &lopdf::Document, key: &[u8]) -> Option<String> {
+    let info = doc.trailer.get(b"Info").ok()?;
+    let (_, info) = doc.dereference(info).ok()?;
+    let v = info.as_dict().ok()?.get(key).ok()?;
+    let (_, v) = doc.dereference(v).ok()?;
+    let s = gouji_doc::normalize_ws(&pdf_string(v.as_str().ok()?));
+    (!s.is_empty()).then_some(s)
+}
+
+fn page_links(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<Link> {
+    let mut links = Vec::new();
+    let Ok(annots) = doc.get_page_annotations(page) else {
+        return links;
+    };
+    for a in annots {
+        let is_link = a
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Link");
+        let action = a
+            .get(b"A")
+            .ok()
+            .and_then(|o| doc.dereference(o).ok())
+            .and_then(|(_, o)| o.as_dict().ok());
+        if let (true, Some(action)) = (is_link, action)
+            && let Ok(uri) = action.get(b"URI")
+            && let Ok((_, uri)) = doc.dereference(uri)
+            && let Ok(s) = uri.as_str()
+        {
+            links.push(Link {
+                href: pdf_string(s).trim().to_string(),
+                text: String::new(),
+            });
+        }
+    }
+    links
+}
+
+/// Page numbers as printed in Chinese and Western documents: `3`, `- 3 -`, `—3—`,
+/// `第3页`, `第 3 页 共 6 页`, `3/6`, `Page 3 of 6`.
+fn is_page_number(s: &str) -> bool {
+    if s.chars().count() > 24 || !s.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let lower = s.to_lowercase();
+    let rest = lower.replace("page", "").replace("of", "");
+    rest.chars()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace() || "-—–－_·•|/第页共()（）".contains(c))
+}
+
+/// Drops page numbers and running headers/footers: lines in the top or bottom band of a
+/// page that are page numbers, or whose text (digits masked) recurs on other pages.
+fn drop_margins(pages: &mut [PageItems]) {
+    let band = |l: &Line, h: f32| l.y1 < h * 0.08 || l.y0 > h * 0.92;
+    let key = |l: &Line| -> String {
+        l.text()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect()
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for p in pages.iter() {
+        let mut seen: Vec<String> = Vec::new();
+        for it in &p.items {
+            if let Item::Line(l) = it
+                && band(l, p.height)
+            {
+                let k = key(l);
+                if !seen.contains(&k) {
+                    seen.push(k);
+                }
+            }
+        }
+        for k in seen {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let n = pages.len();
+    for p in pages.iter_mut() {
+        let h = p.height;
+        p.items.retain(|it| match it {
+            Item::Line(l) if band(l, h) => {
+                let repeated = n >= 2 && counts.get(&key(l)).is_some_and(|&c| c >= 2 && c * 2 >= n);
+                !(is_page_number(&l.text()) || repeated)
+            }
+            _ => true,
+        });
+    }
+}
+
+/// Column-boundary mapping of `next` onto `prev` when every boundary of `next` lines up
+/// with one of `prev` (tolerance a few points) and the outer edges agree.
+fn column_map(prev: &[f32], next: &[f32]) -> Option<Vec<usize>> {
+    const TOL: f32 = 3.0;
+    let (pf, pl, nf, nl) = (prev.first()?, prev.last()?, next.first()?, next.last()?);
+    if (pf - nf).abs() > TOL || (pl - nl).abs() > TOL {
+        return None;
+    }
+    next.iter()
+        .map(|x| prev.iter().position(|p| (p - x).abs() <= TOL))
+        .collect()
+}
+
+fn row_texts(t: &PTable, r: usize) -> Vec<(usize, usize, &str)> {
+    t.cells
+        .iter()
+        .filter(|c| c.r == r)
+        .map(|c| (c.c, c.cs, c.text.as_str()))
+        .collect()
+}
+
+/// Appends a continuation part to a table: columns by x-position, repeated header rows
+/// (identical to the first part's top rows) dropped.
+fn join_tables(prev: &mut PTable, next: PTable, map: &[usize]) {
+    let mut next = next;
+    for c in &mut next.cells {
+        let c0 = map.get(c.c).copied().unwrap_or(0);
+        let c1 = map.get(c.c + c.cs).copied().unwrap_or(c0 + 1);
+        c.c = c0;
+        c.cs = c1.saturating_sub(c0).max(1);
+    }
+    let mut skip = 0;
+    while skip < next.rows.min(prev.rows) {
+        let a = row_texts(prev, skip);
+        let b = row_texts(&next, skip);
+        if a.is_empty() || a != b || a.iter().all(|x| x.2.is_empty()) {
+            break;
+        }
+        skip += 1;
+    }
+    if skip == 0 {
+        merge_cut_cells(prev, &mut next);
+    }
+    let offset = prev.rows;
+    for mut c in next.cells {
+        if c.r < skip {
+            continue;
+        }
+        c.r = c.r - skip + offset;
+        prev.cells.push(c);
+    }
+    prev.rows += next.rows - skip;
+}
+
+/// A merged cell cut by the page break shows up as two cells with the same columns: the
+/// last one of the first part and the first one of the continuation. Rejoin them when the
+/// continuation's part is an empty multi-row cell (a label centred elsewhere), or when
+/// the text of both parts hugs the cut (lines of one centred block split by the break).
+fn merge_cut_cells(prev: &mut PTable, next: &mut PTable) {
+    let last = prev.rows;
+    let mut merged = Vec::new();
+    for (i, c) in next.cells.iter().enumerate() {
+        if c.r != 0 {
+            continue;
+        }
+        let Some(p) = prev
+            .cells
+            .iter_mut()
+            .find(|p| p.c == c.c && p.cs == c.cs && p.r + p.rs == last)
+        else {
+            continue;
+        };
+        let empty_label = c.text.is_empty() && c.rs > 1;
+        let split_text = match (&p.geom, &c.geom) {
+            (Some(pg), Some(cg)) => {
+                !p.text.is_empty() && !c.text.is_empty() && pg.hugs_bottom() && cg.hugs_top()
+            }
+            _ => false,
+        };
+        if empty_label || split_text {
+            p.rs += c.rs;
+            layout::join_wrapped(&mut p.text, &c.text);
+            merged.push(i);
+        }
+    }
+    let mut k = 0;
+    next.cells.retain(|_| {
+        k += 1;
+        !merged.contains(&(k - 1))
+    });
+}
+
+/// Whether a line fills the text width (so its paragraph may continue on the next line).
+struct Margins {
+    left: f32,
+    right: f32,
+    gap: f32,
+}
+
+fn margins(items: &[Item]) -> Margins {
+    let lines: Vec<&Line> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Line(l) => Some(l),
+            Item::Table(_) => None,
+        })
+        .collect();
+    let mut lefts: Vec<f32> = lines.iter().map(|l| l.x0).collect();
+    let mut rights: Vec<f32> = lines.iter().map(|l| l.x1).collect();
+    lefts.sort_by(f32::total_cmp);
+    rights.sort_by(f32::total_cmp);
+    let mut gaps: Vec<f32> = lines
+        .windows(2)
+        .map(|w| w[1].y0 - w[0].y1)
+        .filter(|g| *g > 0.0)
+        .collect();
+    gaps.sort_by(f32::total_cmp);
+    Margins {
+        left: lefts.get(lefts.len() / 10).copied().unwrap_or(0.0),
+        right: rights.get(rights.len() * 9 / 10).copied().unwrap_or(0.0),
+        gap: gaps.get(gaps.len() / 2).copied().unwrap_or(0.0),
+    }
+}
+
+struct ParaState {
+    text: String,
+    at: Provenance,
+    last: Line,
+    last_margins: (f32, f32),
+}
+
+fn flush(p: &mut Option<ParaState>, out: &mut Document, max_blocks: usize) {
+    if let Some(st) = p.take() {
+        let text = gouji_doc::normalize_ws(&st.text);
+        if !text.is_empty() && out.blocks.len() < max_blocks {
+            out.blocks
+                .push(Block::Paragraph(Paragraph { text, at: st.at }));
+        }
+    }
+}
+
+fn push_table(t: PTable, limits: &Limits, out: &mut Document) {
+    if out.blocks.len() >= limits.max_blocks {
+        return;
+    }
+    let at = Provenance::Page {
+        page: t.page,
+        x: t.xs.first().copied().unwrap_or(0.0),
+        y: t.top(),
+    };
+    let mut b = GridBuilder::new(at.clone(), limits.max_table_positions);
+    let mut cells: Vec<PCell> = t.cells;
+    cells.sort_by_key(|c| (c.r, c.c));
+    for c in cells {
+        let cell_at = Provenance::Page {
+            page: t.page,
+            x: t.xs.get(c.c).copied().unwrap_or(0.0),
+            y: t.ys.get(c.r).copied().unwrap_or(0.0),
+        };
+        // Continuation rows carry the first part's page in `at`; good enough for lookup.
+        if let Err(e) = b.place(c.r, c.c, c.rs, c.cs, c.text, cell_at) {
+            out.warnings
+                .push(format!("page {}: table truncated: {e}", t.page));
+            break;
+        }
+    }
+    if b.clipped() > 0 {
+        out.warnings.push(format!(
+            "page {}: {} overlapping table cells clipped",
+            t.page,
+            b.clipped()
+        ));
+    }
+    out.blocks.push(Block::Table(b.finish()));
+}
+
+/// Joins split tables and builds paragraphs and grids in reading order.
+fn assemble(pages: Vec<PageItems>, limits: &Limits, out: &mut Document) {
+    // First pass: join tables continuing from the previous page.
+    enum Ev {
+        Line(u32, Line, (f32, f32, f32)),
+        Table(PTable),
+    }
+    let mut evs: Vec<Ev> = Vec::new();
+    for p in pages {
+        let m = margins(&p.items);
+        let mut first = true;
+        for it in p.items {
+            match it {
+                Item::Table(t) => {
+                    let map = match evs.last() {
+                        Some(Ev::Table(prev))
+                            if first && t.ruled && prev.ruled && prev.last_page + 1 == t.page =>
+                        {
+                            column_map(&prev.xs, &t.xs)
+                        }
+                        _ => None,
+                    };
+                    match (map, evs.last_mut()) {
+                        (Some(map), Some(Ev::Table(prev))) => {
+                            prev.last_page = t.page;
+                            join_tables(prev, t, &map);
+                        }
+                        _ => evs.push(Ev::Table(t)),
+                    }
+                }
+                Item::Line(l) => evs.push(Ev::Line(p.page, l, (m.left, m.right, m.gap))),
+            }
+            first = false;
+        }
+    }
+    // Second pass: paragraphs between tables.
+    let mut para: Option<ParaState> = None;
+    let mut last_page = 0;
+    for ev in evs {
+        match ev {
+            Ev::Table(t) => {
+                flush(&mut para, out, limits.max_blocks);
+                push_table(t, limits, out);
+            }
+            Ev::Line(page, l, (left, right, gap)) => {
+                let text = l.text();
+                let indent = l.x0 > left + 1.2 * l.size;
+                let cont = match &para {
+                    Some(st) => {
+                        let prev = &st.last;
+                        let full = prev.x1 >= st.last_margins.1 - 1.5 * prev.size;
+                        let similar = (prev.size - l.size).abs() <= 0.2 * prev.size.max(l.size);
+                        let close = if page == last_page {
+                            let g = l.y0 - prev.y1;
+                            g >= -0.5 * l.size && g <= gap.max(0.0) * 1.6 + 2.0
+                        } else {
+                            true
+                        };
+                        full && similar && close && !indent
+                    }
+                    None => false,
+                };
+                if cont {
+                    if let Some(st) = para.as_mut() {
+                        layout::join_wrapped(&mut st.text, &text);
+                        st.last = l;
+                        st.last_margins = (left, right);
+                    }
+                } else {
+                    flush(&mut para, out, limits.max_blocks);
+                    para = Some(ParaState {
+                        text,
+                        at: Provenance::Page {
+                            page,
+                            x: l.x0,
+                            y: l.y0,
+                        },
+                        last: l,
+                        last_margins: (left, right),
+                    });
+                }
+                last_page = page;
+            }
+        }
+    }
+    flush(&mut para, out, limits.max_blocks);
+}
+
+#[cfg(test)]
+mod debug_tests {
+    #[test]
+    #[ignore]
+    fn print_lines() {
+        let path = std::env::var("PDF").unwrap_or_default();
+        let page: u32 = std::env::var("PAGE")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let bytes = std::fs::read(path).unwrap_or_default();
+        let doc = lopdf::Document::load_mem(&bytes).unwrap_or_default();
+        let pages = doc.get_pages();
+        let mut shared = crate::interp::Shared {
+            fonts: Default::default(),
+            forms: Default::default(),
+            budget: u64::MAX,
+            budget_limit: u64::MAX,
+            max_ops: usize::MAX,
+            max_depth: 10,
+        };
+        let Some(&id) = pages.get(&page) else { return };
+        let Ok(pc) = crate::interp::run_page(&doc, &mut shared, page, id) else {
+            return;
+        };
+        for g in pc.glyphs.iter().rev().take(40) {
+            println!("{:?}", g);
+        }
+    }
+}
