@@ -530,7 +530,9 @@ fn assemble(pages: Vec<PageItems>, limits: &Limits, out: &mut Document) {
                         let similar = (prev.size - l.size).abs() <= 0.2 * prev.size.max(l.size);
                         let close = if page == last_page {
                             let g = l.y0 - prev.y1;
-                            g >= -0.5 * l.size && g <= gap.max(0.0) * 1.6 + 2.0
+                            // The page's usual line gap, but never more than a line:
+                            // with few lines the median says little.
+                            g >= -0.5 * l.size && g <= (gap.max(0.0) * 1.6 + 2.0).min(1.2 * l.size)
                         } else {
                             true
                         };
