@@ -98,12 +98,12 @@ ORDER_TOTAL_FIRST = ["total"] + APPLICANTS
 
 def D(name, fmt, agency, year, template="gk2021", fires=(), planted="clean: every identity holds",
       other_mode="split", les=False, subtot=False, scale=1, zero=False, fee="auto",
-      mutate=None, labels="seed", lab=None, order=None, text_style="seed", title_style=1,
+      mutate=None, labels="seed", lab=None, order=None, text_style="seed", title_style=1, text_wrap=False,
       html=None, office=None, long=False):
     return dict(name=name, format=fmt, agency=agency, year=year, template=template,
                 fires=set(fires), planted=planted, other_mode=other_mode, les=les, subtot=subtot,
                 scale=scale, zero=zero, fee=fee, mutate=mutate, labels=labels, lab=lab,
-                order=order, text_style=text_style, title_style=title_style, html=html or {},
+                order=order, text_style=text_style, title_style=title_style, text_wrap=text_wrap, html=html or {},
                 office=office or {}, long=long)
 
 
@@ -293,6 +293,8 @@ SPECS = [
     D("t37-missing-total-appeals", "text", "蓁蓁县人民防空办公室", 2023, fires={"MISSING-TOTAL"},
       mutate=m_missing_total_appeals,
       planted="表四 复议后起诉 总计 blank while 维持 > 0 -> MISSING-TOTAL; text leaves out the 行政诉讼 count"),
+    D("t38-var-wrapped-labels", "text", "蕙兰县生态环境局", 2024, text_wrap=True,
+      planted="clean: long row labels of 表三 broken over two lines (continuation line with empty value fields)"),
     # ---------------- HTML
     D("h01-clean-pingtan-like", "html", "岚澳综合实验区管委会", 2024, html=dict(vertical=True, wrap=True, title_style=2),
       planted="clean: pingtan-like page, 三、本年度办理结果 split into <p> pieces, wrapped header labels"),

@@ -56,6 +56,28 @@ def seed_active(rep, L):
     return out
 
 
+def wrap_rows(rows, n, width=16):
+    """Emulate a text export that breaks long labels: the rest of the label goes on a
+    continuation line whose value fields are empty."""
+    out = []
+    for r in rows:
+        cont = None
+        r = list(r)
+        for i in range(min(3, len(r))):
+            if len(r[i]) > width and not r[i].startswith("("):
+                cont = [""] * len(r)
+                cont[i] = r[i][width:]
+                r[i] = r[i][:width]
+            elif len(r[i]) > width and r[i].startswith("(二)"):
+                cont = [""] * len(r)
+                cont[i] = r[i][8:]
+                r[i] = r[i][:8]
+        out.append(r)
+        if cont:
+            out.append(cont)
+    return out
+
+
 def seed_requests(rep, L, col_order):
     t = "requests"
     out = []
@@ -100,7 +122,7 @@ def seed_appeals(rep, L):
             [raw_of(rep, ("appeals", r, c)) for r in APPEAL_ROWS for c in APPEAL_COLS]]
 
 
-def render(rep, L, secs, col_order, style="seed", title_style=1):
+def render(rep, L, secs, col_order, style="seed", title_style=1, wrap=False):
     lines = ["", "", narrative.title(rep, title_style), ""]
 
     def table(rows):
@@ -119,7 +141,8 @@ def render(rep, L, secs, col_order, style="seed", title_style=1):
         if tb and tb not in rep.dropped_tables:
             if style == "seed":
                 rows = {"active": lambda: seed_active(rep, L),
-                        "requests": lambda: seed_requests(rep, L, col_order),
+                        "requests": lambda: (wrap_rows(seed_requests(rep, L, col_order), len(col_order))
+                                             if wrap else seed_requests(rep, L, col_order)),
                         "appeals": lambda: seed_appeals(rep, L)}[tb]()
                 table(rows)
             else:
