@@ -1,0 +1,282 @@
+//! End of a batch: rewrite the journal in list order and derive the CSV files from it.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use gouji_model::{Record, Status};
+use sha2::{Digest, Sha256};
+
+use crate::journal::probe_line;
+use crate::{BatchError, CELLS_CSV, FINDINGS_CSV, REPORTS_JSONL};
+
+/// Header of `cells.csv`.
+pub const CELLS_HEADER: [&str; 14] = [
+    "report_id",
+    "line",
+    "input",
+    "url",
+    "agency",
+    "year",
+    "template",
+    "table",
+    "row",
+    "col",
+    "value",
+    "raw",
+    "unit",
+    "at",
+];
+
+/// Header of `findings.csv`.
+pub const FINDINGS_HEADER: [&str; 13] = [
+    "report_id",
+    "line",
+    "input",
+    "agency",
+    "year",
+    "rule",
+    "severity",
+    "table",
+    "row",
+    "col",
+    "expected",
+    "found",
+    "message",
+];
+
+/// Counts over all records of the finished batch.
+#[derive(Debug, Default)]
+pub(crate) struct Totals {
+    pub records: u64,
+    pub ok: u64,
+    pub partial: u64,
+    pub failed: u64,
+    pub findings: u64,
+    pub by_rule: BTreeMap<String, u64>,
+    pub dropped: u64,
+}
+
+fn out_err(path: &Path) -> impl Fn(std::io::Error) -> BatchError + '_ {
+    move |source| BatchError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> BatchError + '_ {
+    move |e| BatchError::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    }
+}
+
+/// `21` for whole numbers, shortest round-trip text otherwise, empty for none.
+fn num(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        Some(x) => format!("{x}"),
+        None => String::new(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `source.sha256`, or the SHA-256 of the input when no document was read.
+pub fn report_id(rec: &Record) -> String {
+    match &rec.source.sha256 {
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => hex(&Sha256::digest(rec.source.input.as_bytes())),
+    }
+}
+
+struct TmpOut {
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+impl TmpOut {
+    fn new(dir: &Path, name: &str) -> Self {
+        TmpOut {
+            tmp: dir.join(format!(".{name}.tmp")),
+            dest: dir.join(name),
+        }
+    }
+    fn create(&self) -> Result<BufWriter<File>, BatchError> {
+        Ok(BufWriter::with_capacity(
+            256 * 1024,
+            File::create(&self.tmp).map_err(out_err(&self.tmp))?,
+        ))
+    }
+    fn commit(&self, w: BufWriter<File>) -> Result<(), BatchError> {
+        let f = w.into_inner().map_err(|e| BatchError::Output {
+            path: self.tmp.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        f.sync_all().map_err(out_err(&self.tmp))?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(out_err(&self.dest))
+    }
+}
+
+/// Rewrites `reports.jsonl` in line order (one record per line number, first copy wins)
+/// and writes `cells.csv` and `findings.csv` from it, all through temp files renamed
+/// into place. Memory: 24 bytes per record for the (line, offset, length) index; the
+/// records themselves are streamed one at a time.
+pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
+    let journal_path = dir.join(REPORTS_JSONL);
+    let mut journal = File::open(&journal_path).map_err(out_err(&journal_path))?;
+    let mut totals = Totals::default();
+
+    let mut index: Vec<(u64, u64, u32)> = Vec::new();
+    {
+        let mut reader = BufReader::with_capacity(256 * 1024, &journal);
+        let mut buf = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            buf.clear();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(out_err(&journal_path))?;
+            if n == 0 {
+                break;
+            }
+            let complete = buf.last() == Some(&b'\n');
+            match (complete, probe_line(&buf), u32::try_from(n)) {
+                (true, Some(line), Ok(len)) => index.push((line, offset, len)),
+                _ => totals.dropped += 1,
+            }
+            offset += n as u64;
+        }
+    }
+    // Stable sort keeps journal order among duplicates, so the first copy wins.
+    index.sort_by_key(|&(line, _, _)| line);
+    let before = index.len();
+    index.dedup_by_key(|e| e.0);
+    totals.dropped += (before - index.len()) as u64;
+
+    let reports = TmpOut::new(dir, REPORTS_JSONL);
+    let cells = TmpOut::new(dir, CELLS_CSV);
+    let findings = TmpOut::new(dir, FINDINGS_CSV);
+    let mut reports_w = reports.create()?;
+    let mut cells_w = csv::Writer::from_writer(cells.create()?);
+    let mut findings_w = csv::Writer::from_writer(findings.create()?);
+    cells_w
+        .write_record(CELLS_HEADER)
+        .map_err(csv_err(&cells.tmp))?;
+    findings_w
+        .write_record(FINDINGS_HEADER)
+        .map_err(csv_err(&findings.tmp))?;
+
+    let mut buf = Vec::new();
+    let mut last_end = None;
+    for &(_, offset, len) in &index {
+        // Seek only when the journal is out of order: after a single uninterrupted run
+        // it is nearly sorted already and this reads sequentially.
+        if last_end != Some(offset) {
+            journal
+                .seek(SeekFrom::Start(offset))
+                .map_err(out_err(&journal_path))?;
+        }
+        buf.resize(len as usize, 0);
+        journal
+            .read_exact(&mut buf)
+            .map_err(out_err(&journal_path))?;
+        last_end = Some(offset + u64::from(len));
+        let Ok(rec) = serde_json::from_slice::<Record>(&buf) else {
+            totals.dropped += 1;
+            continue;
+        };
+        reports_w.write_all(&buf).map_err(out_err(&reports.tmp))?;
+        write_rows(&rec, &mut cells_w, &mut findings_w).map_err(|e| csv_err(&cells.tmp)(e))?;
+        totals.records += 1;
+        match rec.status {
+            Status::Ok => totals.ok += 1,
+            Status::Partial => totals.partial += 1,
+            Status::Failed => totals.failed += 1,
+        }
+        for f in &rec.findings {
+            totals.findings += 1;
+            *totals.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+    }
+    let cells_inner = cells_w.into_inner().map_err(|e| BatchError::Output {
+        path: cells.tmp.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let findings_inner = findings_w.into_inner().map_err(|e| BatchError::Output {
+        path: findings.tmp.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    // The CSVs first, the journal last: until the journal is replaced a crash here just
+    // means the next run finalizes again from the same journal.
+    cells.commit(cells_inner)?;
+    findings.commit(findings_inner)?;
+    reports.commit(reports_w)?;
+    Ok(totals)
+}
+
+fn write_rows<W: Write>(
+    rec: &Record,
+    cells: &mut csv::Writer<W>,
+    findings: &mut csv::Writer<W>,
+) -> Result<(), csv::Error> {
+    let id = report_id(rec);
+    let line = rec.source.line.map(|l| l.to_string()).unwrap_or_default();
+    let input = rec.source.input.as_str();
+    let url = rec.source.url.as_deref().unwrap_or("");
+    let agency = rec.report.agency.as_deref().unwrap_or("");
+    let year = rec.report.year.map(|y| y.to_string()).unwrap_or_default();
+    let template = rec.report.template.as_str();
+    for c in &rec.cells {
+        cells.write_record([
+            id.as_str(),
+            &line,
+            input,
+            url,
+            agency,
+            &year,
+            template,
+            &c.table,
+            &c.row,
+            &c.col,
+            &num(c.value),
+            &c.raw,
+            c.unit.as_deref().unwrap_or(""),
+            &c.at,
+        ])?;
+    }
+    for f in &rec.findings {
+        findings.write_record([
+            id.as_str(),
+            &line,
+            input,
+            agency,
+            &year,
+            &f.rule,
+            f.severity.as_str(),
+            f.table.as_deref().unwrap_or(""),
+            f.row.as_deref().unwrap_or(""),
+            f.col.as_deref().unwrap_or(""),
+            &num(f.expected),
+            &num(f.found),
+            &f.message,
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(num(Some(21.0)), "21");
+        assert_eq!(num(Some(-3.0)), "-3");
+        assert_eq!(num(Some(7730.28)), "7730.28");
+        assert_eq!(num(None), "");
+    }
+}

@@ -1,0 +1,131 @@
+//! Kill a batch with SIGKILL at several moments, rerun it, and compare with an
+//! uninterrupted run. The batch runs in a separate process: this test binary started
+//! again in "child" mode (see `child_batch`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{FakeProcessor, count_lines, spawn_child};
+use gouji_batch::{BatchOptions, run_batch};
+
+const CHILD_ENV: &str = "GOUJI_BATCH_TEST_CHILD";
+
+/// Child mode: runs one batch described by `CHILD_ENV` (`LIST\tOUT`) and exits.
+/// Without the variable this is an empty test.
+#[test]
+fn child_batch() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let (list, out) = spec.split_once('\t').expect("LIST\\tOUT");
+    let p = FakeProcessor::new(Duration::from_millis(15));
+    let opts = BatchOptions {
+        jobs: 3,
+        progress: false,
+        print_summary: false,
+    };
+    run_batch(Path::new(list), Path::new(out), &p, &opts).expect("child batch");
+}
+
+fn child(list: &Path, out: &Path) -> std::process::Child {
+    spawn_child(
+        "child_batch",
+        &[(CHILD_ENV, format!("{}\t{}", list.display(), out.display()))],
+    )
+}
+
+fn run_to_end(list: &Path, out: &Path) {
+    let status = child(list, out).wait().expect("wait");
+    assert!(status.success(), "child failed: {status:?}");
+}
+
+/// Starts a run and SIGKILLs it once the journal has `after_records` lines (0: right
+/// after start). Returns the journal length seen at the kill.
+fn run_and_kill(list: &Path, out: &Path, after_records: usize) -> usize {
+    let mut c = child(list, out);
+    let journal = out.join("reports.jsonl");
+    let t0 = Instant::now();
+    while count_lines(&journal) < after_records && t0.elapsed() < Duration::from_secs(20) {
+        if c.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = c.kill();
+    let _ = c.wait();
+    count_lines(&journal)
+}
+
+fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    ["reports.jsonl", "cells.csv", "findings.csv"]
+        .iter()
+        .map(|f| {
+            (
+                PathBuf::from(f),
+                std::fs::read(dir.join(f)).expect("output"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn killed_runs_resume_to_the_same_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("list.txt");
+    let mut text = String::from("# resume test\n");
+    for i in 1..=90u64 {
+        let kind = match i % 17 {
+            0 => "fail",
+            5 => "partial",
+            11 => "panic",
+            _ => "doc",
+        };
+        text.push_str(&format!("http://127.0.0.1/{kind}/{i}\n"));
+        if i.is_multiple_of(10) {
+            text.push('\n');
+        }
+    }
+    std::fs::write(&list, text).expect("list");
+
+    let reference = dir.path().join("reference");
+    run_to_end(&list, &reference);
+
+    let resumed = dir.path().join("resumed");
+    let mut seen = Vec::new();
+    for after in [0, 7, 30, 31, 60, 90] {
+        seen.push(run_and_kill(&list, &resumed, after));
+    }
+    run_to_end(&list, &resumed);
+    eprintln!("journal lines at each kill: {seen:?}");
+    // The kills must actually have interrupted work for the test to mean anything.
+    assert!(seen.iter().any(|&n| n > 0 && n < 90), "{seen:?}");
+
+    let a = outputs(&reference);
+    let b = outputs(&resumed);
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{} differs after resume", name.display());
+    }
+    // Every input line exactly once, in list order.
+    let lines: Vec<u64> = String::from_utf8_lossy(&b[0].1)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<gouji_model::Record>(l)
+                .expect("record")
+                .source
+                .line
+                .expect("line")
+        })
+        .collect();
+    let mut expected = Vec::new();
+    let mut n = 1u64;
+    for i in 1..=90u64 {
+        n += 1;
+        expected.push(n);
+        if i.is_multiple_of(10) {
+            n += 1;
+        }
+    }
+    assert_eq!(lines, expected);
+}
