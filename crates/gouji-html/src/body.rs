@@ -1,0 +1,192 @@
+//! Finding the article body among site chrome.
+
+use crate::dom::{DomInfo, N, Stats, find_element, looks_like_chrome};
+use crate::table::{Kind, classify, is_table, rows};
+use ego_tree::NodeId;
+use scraper::Node;
+use std::collections::HashSet;
+
+/// Article containers of the CMSs Chinese government sites run on (TRS WCM, UCAP, …), most
+/// specific first. Matched case-insensitively against id (`#`), class (`.`) or tag.
+const KNOWN: &[&str] = &[
+    ".TRS_Editor",
+    ".TRS_UEDITOR",
+    "#UCAP-CONTENT",
+    "#zoom",
+    ".pages_content",
+    "#fontzoom",
+    ".article-content",
+    ".article_content",
+    "#article_content",
+    ".art_con",
+    ".xxgk_content",
+    ".zw",
+    "#zw",
+    "article",
+    ".article",
+    "#article",
+    ".detail",
+    "#detail",
+    "#content",
+    ".content",
+];
+
+/// How the body was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum How {
+    /// A well-known article container.
+    Known(&'static str),
+    /// The element with the densest non-link text.
+    Density,
+    /// Nothing stood out: the whole `<body>`.
+    Whole,
+}
+
+/// The chosen body and the data tables outside it that must be read too.
+pub(crate) struct Choice<'a> {
+    pub body: N<'a>,
+    pub how: How,
+    pub outside_tables: Vec<N<'a>>,
+}
+
+fn score(s: &Stats) -> i64 {
+    let nonlink = i64::try_from(s.nonlink()).unwrap_or(i64::MAX / 4);
+    let link = i64::try_from(s.link_weight).unwrap_or(i64::MAX / 4);
+    nonlink.saturating_sub(link.saturating_mul(2))
+}
+
+fn matches_known(el: &scraper::node::Element, pat: &str) -> bool {
+    if let Some(id) = pat.strip_prefix('#') {
+        el.id().is_some_and(|v| v.eq_ignore_ascii_case(id))
+    } else if let Some(class) = pat.strip_prefix('.') {
+        el.classes().any(|c| c.eq_ignore_ascii_case(class))
+    } else {
+        el.name() == pat
+    }
+}
+
+/// Picks the article body: a known container if one holds a fair share of the text,
+/// else the text-density winner, else the whole `<body>`.
+pub(crate) fn choose<'a>(root: N<'a>, info: &DomInfo) -> Choice<'a> {
+    let page = find_element(root, "body").unwrap_or(root);
+    let (generic, generic_how) = densest(page, info);
+    let generic_nonlink = info.get(generic.id()).map_or(0, Stats::nonlink);
+
+    let mut chosen: Option<(N<'a>, How)> = None;
+    'pats: for pat in KNOWN {
+        let mut best: Option<(N<'a>, u64)> = None;
+        for n in page.descendants() {
+            let Node::Element(el) = n.value() else {
+                continue;
+            };
+            if !matches_known(el, pat) {
+                continue;
+            }
+            let Some(s) = info.get(n.id()) else { continue };
+            // Enough text or a table, mostly not links, and not a side box next to a much
+            // bigger article.
+            let substantial = s.nonlink() >= 40 || s.tables > 0;
+            let not_links = s.link_weight.saturating_mul(2) <= s.weight;
+            let fair_share = s.nonlink().saturating_mul(10) >= generic_nonlink.saturating_mul(3);
+            if substantial && not_links && fair_share && best.is_none_or(|(_, w)| s.nonlink() > w) {
+                best = Some((n, s.nonlink()));
+            }
+        }
+        if let Some((n, _)) = best {
+            chosen = Some((n, How::Known(pat)));
+            break 'pats;
+        }
+    }
+    let (body, how) = chosen.unwrap_or((generic, generic_how));
+    let outside_tables = outside_data_tables(root, body, info);
+    Choice {
+        body,
+        how,
+        outside_tables,
+    }
+}
+
+/// The element with the best text-density score, narrowed to a child that keeps 90 % of
+/// the score and all the tables.
+fn densest<'a>(page: N<'a>, info: &DomInfo) -> (N<'a>, How) {
+    let mut best: Option<(N<'a>, i64)> = None;
+    for n in page.descendants() {
+        if !matches!(n.value(), Node::Element(_)) {
+            continue;
+        }
+        let Some(s) = info.get(n.id()) else { continue };
+        let sc = score(s);
+        if best.is_none_or(|(_, b)| sc > b) {
+            best = Some((n, sc));
+        }
+    }
+    let Some((mut cur, cur_score)) = best.filter(|&(_, sc)| sc > 0) else {
+        return (page, How::Whole);
+    };
+    let mut cur_score = cur_score;
+    loop {
+        let cur_tables = info.get(cur.id()).map_or(0, |s| s.tables);
+        let next = cur
+            .children()
+            .filter_map(|c| info.get(c.id()).map(|s| (c, score(s), s.tables)))
+            .filter(|&(_, sc, t)| {
+                sc.saturating_mul(10) >= cur_score.saturating_mul(9) && t == cur_tables
+            })
+            .max_by_key(|&(_, sc, _)| sc);
+        match next {
+            Some((c, sc, _)) => {
+                cur = c;
+                cur_score = sc;
+            }
+            None => break,
+        }
+    }
+    let how = if cur.id() == page.id() {
+        How::Whole
+    } else {
+        How::Density
+    };
+    (cur, how)
+}
+
+fn is_inside(n: N<'_>, ancestor: NodeId) -> bool {
+    n.ancestors().any(|a| a.id() == ancestor)
+}
+
+/// Data tables outside the body (not containing it, not in chrome, not nested in another
+/// such table), in document order: report tables must never be lost to a wrong body.
+fn outside_data_tables<'a>(root: N<'a>, body: N<'a>, info: &DomInfo) -> Vec<N<'a>> {
+    let mut tables: Vec<(usize, N<'a>)> = root
+        .descendants()
+        .filter(is_table)
+        .filter_map(|t| info.table_index.get(&t.id()).map(|&i| (i, t)))
+        .collect();
+    tables.sort_by_key(|&(i, _)| i);
+    let mut out: Vec<N<'a>> = Vec::new();
+    let mut accepted: HashSet<NodeId> = HashSet::new();
+    for (_, t) in tables {
+        if t.id() == body.id() || is_inside(t, body.id()) || is_inside(body, t.id()) {
+            continue;
+        }
+        let Some(s) = info.get(t.id()) else { continue };
+        if t.ancestors().any(|a| accepted.contains(&a.id())) {
+            continue;
+        }
+        let in_chrome = t.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| looks_like_chrome(e) && a.id() != body.id())
+        });
+        if in_chrome || s.weight < 4 || s.link_weight.saturating_mul(2) > s.weight {
+            continue;
+        }
+        if rows(t).groups.iter().map(Vec::len).sum::<usize>() < 2 {
+            continue;
+        }
+        if classify(t, info) == Kind::Data {
+            accepted.insert(t.id());
+            out.push(t);
+        }
+    }
+    out
+}
