@@ -1,6 +1,20 @@
 #![forbid(unsafe_code)]
 //! gouji (勾稽): extract and cross-check the statistical tables of Chinese government
 //! information-disclosure annual reports (政府信息公开工作年度报告).
+//!
+//! Pipeline: [`detect`] the format → [`extract`] into the intermediate
+//! [`doc::Document`] → [`mapping`] through a [`template`] → [`reconcile`] → a
+//! [`model::Record`]. [`pipeline`] ties the stages together.
 
 pub use gouji_doc as doc;
 pub use gouji_model as model;
+
+pub mod detect;
+pub mod extract;
+pub mod labels;
+pub mod mapping;
+pub mod number;
+pub mod pipeline;
+pub mod reconcile;
+pub mod report_info;
+pub mod template;

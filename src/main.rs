@@ -1,2 +1,155 @@
 #![forbid(unsafe_code)]
-fn main() {}
+//! The `gouji` command line.
+
+use clap::{Parser, Subcommand};
+use gouji::model::{Record, Severity, Status};
+use gouji::pipeline::{self, Options};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  gouji extract report.pdf                 readable summary of one report
+  gouji extract --json a.html b.txt        one JSON record per report, one per line
+  gouji extract --json corpus/*.txt | jq -c '.findings[] | {rule, row, col, expected, found}'
+
+Exit status: 0 no finding of severity error, 1 some finding of severity error,
+2 an input could not be read.";
+
+/// gouji (勾稽): rebuild the statistical tables of 政府信息公开工作年度报告 and flag
+/// reports whose numbers do not add up.
+#[derive(Parser, Debug)]
+#[command(name = "gouji", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Extract and reconcile local report files (text, HTML, PDF…).
+    #[command(after_help = EXAMPLES)]
+    Extract {
+        /// Report files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON record per report per line (JSON Lines) instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Extract { files, json } => extract(&files, json),
+    }
+}
+
+fn extract(files: &[PathBuf], json: bool) -> ExitCode {
+    let opts = Options::default();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut code = 0u8;
+    for f in files {
+        let rec = pipeline::process_path(f, &opts);
+        if pipeline::unreadable(&rec) {
+            code = 2;
+        } else if rec.max_severity() == Some(Severity::Error) && code == 0 {
+            code = 1;
+        }
+        let written = if json {
+            serde_json::to_writer(&mut out, &rec)
+                .map_err(std::io::Error::other)
+                .and_then(|()| out.write_all(b"\n"))
+        } else {
+            write_summary(&mut out, &rec)
+        };
+        if let Err(e) = written {
+            // A closed pipe (`| head`) ends the run quietly.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("gouji: writing output: {e}");
+            }
+            return ExitCode::from(code.max(2));
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(code)
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(x) if x.fract() == 0.0 => format!("{}", x as i64),
+        Some(x) => format!("{x}"),
+    }
+}
+
+fn write_summary(out: &mut impl Write, r: &Record) -> std::io::Result<()> {
+    let status = match r.status {
+        Status::Ok => "ok",
+        Status::Partial => "partial",
+        Status::Failed => "FAILED",
+    };
+    writeln!(out, "{} [{}]", r.source.input, r.source.format)?;
+    writeln!(
+        out,
+        "  {} · {} · template {} · {status}",
+        r.report.agency.as_deref().unwrap_or("(agency unknown)"),
+        r.report
+            .year
+            .map_or("(year unknown)".into(), |y| y.to_string()),
+        r.report.template,
+    )?;
+    let mut tables: Vec<(&str, usize)> = Vec::new();
+    for c in &r.cells {
+        match tables.iter_mut().find(|(t, _)| *t == c.table) {
+            Some((_, n)) => *n += 1,
+            None => tables.push((&c.table, 1)),
+        }
+    }
+    let list: Vec<String> = tables
+        .iter()
+        .map(|(t, n)| format!("{t} ({n} cells)"))
+        .collect();
+    writeln!(
+        out,
+        "  tables: {}",
+        if list.is_empty() {
+            "none".into()
+        } else {
+            list.join(", ")
+        }
+    )?;
+    for e in &r.errors {
+        writeln!(out, "  error [{}]: {}", e.stage, e.message)?;
+    }
+    if r.findings.is_empty() {
+        writeln!(out, "  no findings")?;
+    }
+    for f in &r.findings {
+        let place = [f.table.as_deref(), f.row.as_deref(), f.col.as_deref()]
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(".");
+        writeln!(
+            out,
+            "  {:7} {:13} {:40} expected {:>8} found {:>8}{}",
+            f.severity.as_str(),
+            f.rule,
+            place,
+            fmt_opt(f.expected),
+            fmt_opt(f.found),
+            f.at.as_deref()
+                .map(|a| format!("  @{a}"))
+                .unwrap_or_default()
+        )?;
+        writeln!(out, "          {}", f.message)?;
+    }
+    writeln!(out)
+}

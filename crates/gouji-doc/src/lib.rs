@@ -251,7 +251,11 @@ pub fn normalize_ws(s: &str) -> String {
         let mut buf = String::new();
         for ch in line.chars() {
             let ch = match ch {
-                '\u{00a0}' | '\u{3000}' | '\t' | '\u{2000}'..='\u{200a}' | '\u{202f}'
+                '\u{00a0}'
+                | '\u{3000}'
+                | '\t'
+                | '\u{2000}'..='\u{200a}'
+                | '\u{202f}'
                 | '\u{205f}' => ' ',
                 '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{00ad}' => continue,
                 c => c,
@@ -320,7 +324,10 @@ mod tests {
 
     #[test]
     fn normalize_ws_folds_spaces_keeps_lines() {
-        assert_eq!(normalize_ws("  a\u{3000}\u{a0} b \n\n c\u{200b}d "), "a b\ncd");
+        assert_eq!(
+            normalize_ws("  a\u{3000}\u{a0} b \n\n c\u{200b}d "),
+            "a b\ncd"
+        );
         assert_eq!(normalize_ws("\u{a0}"), "");
     }
 }

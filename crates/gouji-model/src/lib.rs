@@ -147,6 +147,12 @@ pub struct Finding {
     /// Where in the document the finding points (cell or paragraph provenance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// N-SHARE: the share the table gives, in percent (rounded as printed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_share_pct: Option<f64>,
+    /// N-SHARE: the share stated in the text, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_share_pct: Option<f64>,
 }
 
 /// A problem with reading an input (not a finding about its numbers).

@@ -1,0 +1,152 @@
+//! Format detection by content (magic bytes and markup sniffing), with the file name or
+//! URL extension and the declared content type only as tie-breakers: a PDF served as
+//! text/html is still a PDF.
+
+use std::fmt;
+
+/// A document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// PDF.
+    Pdf,
+    /// HTML page.
+    Html,
+    /// Plain text or Markdown.
+    Text,
+    /// Word 2007+ (.docx).
+    Docx,
+    /// Excel 2007+ (.xlsx).
+    Xlsx,
+    /// Word 97–2003 (.doc) or WPS.
+    Doc,
+    /// Excel 97–2003 (.xls).
+    Xls,
+    /// OpenDocument (.odt/.ods).
+    OpenDocument,
+    /// Another ZIP archive.
+    Zip,
+    /// An image (a scanned report).
+    Image,
+    /// Unrecognised binary data.
+    Unknown,
+}
+
+impl Format {
+    /// The key used in records (`source.format`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Html => "html",
+            Format::Text => "text",
+            Format::Docx => "docx",
+            Format::Xlsx => "xlsx",
+            Format::Doc => "doc",
+            Format::Xls => "xls",
+            Format::OpenDocument => "odf",
+            Format::Zip => "zip",
+            Format::Image => "image",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn extension(name: &str) -> Option<String> {
+    let path = name.split(['?', '#']).next().unwrap_or(name);
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
+}
+
+/// Detects the format of `bytes`; `name` (path or URL) breaks ties.
+pub fn detect(bytes: &[u8], name: &str) -> Format {
+    let head = &bytes[..bytes.len().min(2048)];
+    let ext = extension(name);
+    if contains(&head[..head.len().min(1024)], b"%PDF-") {
+        return Format::Pdf;
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        // Member names sit in the local headers near the start and in the central directory.
+        if contains(bytes, b"word/") {
+            return Format::Docx;
+        }
+        if contains(bytes, b"xl/") {
+            return Format::Xlsx;
+        }
+        if contains(head, b"mimetypeapplication/vnd.oasis.opendocument") {
+            return Format::OpenDocument;
+        }
+        return Format::Zip;
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        if contains(bytes, &utf16("Workbook"))
+            || contains(bytes, &utf16("Book")) && ext.as_deref() == Some("xls")
+        {
+            return Format::Xls;
+        }
+        return Format::Doc;
+    }
+    if head.starts_with(b"\x89PNG")
+        || head.starts_with(&[0xFF, 0xD8, 0xFF])
+        || head.starts_with(b"GIF8")
+        || head.starts_with(b"II*\0")
+        || head.starts_with(b"MM\0*")
+    {
+        return Format::Image;
+    }
+    if head.contains(&0) && !looks_utf16(head) {
+        return Format::Unknown;
+    }
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let markup = [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<body",
+        b"<table",
+        b"<div",
+        b"<p>",
+        b"<p ",
+        b"<meta",
+        b"<head",
+    ];
+    if markup.iter().any(|m| contains(&lower, m)) && ext.as_deref() != Some("md") {
+        return Format::Html;
+    }
+    match ext.as_deref() {
+        Some("htm" | "html" | "shtml" | "xhtml") if lower.contains(&b'<') => Format::Html,
+        _ => Format::Text,
+    }
+}
+
+fn looks_utf16(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_beats_name() {
+        assert_eq!(detect(b"%PDF-1.7\n...", "page.html"), Format::Pdf);
+        assert_eq!(detect(b"<!DOCTYPE html><html>", "report.pdf"), Format::Html);
+        assert_eq!(detect("一、总体情况".as_bytes(), "x"), Format::Text);
+        assert_eq!(detect(b"# title\n<p>x</p>", "a.md"), Format::Text);
+        assert_eq!(detect(b"\x89PNG\r\n", "scan"), Format::Image);
+        assert_eq!(
+            detect(b"PK\x03\x04....word/document.xml", "a"),
+            Format::Docx
+        );
+        assert_eq!(detect(b"PK\x03\x04....xl/workbook.xml", "a"), Format::Xlsx);
+        assert_eq!(detect(&[0, 1, 2, 3, 0, 0], "a"), Format::Unknown);
+    }
+}

@@ -1,0 +1,32 @@
+//! Format extractors: bytes of one format into the intermediate [`gouji_doc::Document`].
+//! They know nothing about templates.
+
+pub mod text;
+
+use crate::detect::Format;
+use gouji_doc::{Document, Limits};
+
+/// Error from an extractor, with the format it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// Plain-text reader error.
+    #[error("text: {0}")]
+    Text(#[from] text::TextError),
+    /// A format gouji does not read (yet).
+    #[error("unsupported format: {0}")]
+    Unsupported(Format),
+}
+
+/// Extracts `bytes` of `format` into a document.
+pub fn extract(
+    bytes: &[u8],
+    format: Format,
+    charset: Option<&str>,
+    limits: &Limits,
+) -> Result<Document, ExtractError> {
+    let _ = charset;
+    match format {
+        Format::Text => Ok(text::extract_text(bytes, limits)?),
+        other => Err(ExtractError::Unsupported(other)),
+    }
+}

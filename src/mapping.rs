@@ -1,0 +1,801 @@
+//! Mapping extracted table grids to the template's canonical cells, by labels.
+//!
+//! Works on the intermediate document only, whatever format it came from. For each grid:
+//! header rows (rows whose cells name template columns) give every grid column a path of
+//! header labels (`申请人情况 › 法人或其他组织 › 商业企业`); data rows give a path of row
+//! labels (`三、本年度办理结果 › （三）不予公开 › 1.属于国家秘密`), with the current row
+//! group remembered across rows for formats that print merged cells only once. A data
+//! cell's row and column keys come from those paths — never from fixed positions — so
+//! reordered or missing columns, extra subtotals, wrapped or misspelt labels and tables
+//! split over several grids all map. When a row's cells are shifted against its header
+//! (text formats lose merged cells), its value cells are matched to the header columns
+//! in order.
+
+use crate::labels::{self, MATCH_THRESHOLD};
+use crate::number::{Parsed, parse_cell};
+use crate::template::{TableDef, Template};
+use gouji_doc::{Document, Provenance, Table};
+use std::collections::{HashMap, HashSet};
+
+/// A table cell resolved to canonical keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedCell {
+    /// Table key.
+    pub table: String,
+    /// Row key.
+    pub row: String,
+    /// Column key.
+    pub col: String,
+    /// Cell text (whitespace-normalised, line breaks removed).
+    pub raw: String,
+    /// Parsed value.
+    pub parsed: Parsed,
+    /// Provenance.
+    pub at: Provenance,
+}
+
+/// The result of mapping a document through a template.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// Mapped cells in document order.
+    pub cells: Vec<MappedCell>,
+    /// Notes on what could not be mapped.
+    pub warnings: Vec<String>,
+}
+
+impl Mapping {
+    /// Whether any cell of `table` was found.
+    pub fn has_table(&self, table: &str) -> bool {
+        self.cells.iter().any(|c| c.table == table)
+    }
+
+    /// The cell at `(table, row, col)`.
+    pub fn get(&self, table: &str, row: &str, col: &str) -> Option<&MappedCell> {
+        self.cells
+            .iter()
+            .find(|c| c.table == table && c.row == row && c.col == col)
+    }
+}
+
+/// Header context carried from one grid to the next (a table split over grids).
+#[derive(Debug, Clone, Default)]
+struct State {
+    header: Option<Header>,
+    group: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct HeaderCol {
+    grid_col: usize,
+    col_key: String,
+    /// A row key named by the column header (wide tables such as 表四).
+    row_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Header {
+    cols: Vec<HeaderCol>,
+}
+
+/// Per-cell facts computed once per grid.
+struct CellInfo {
+    core: String,
+    parsed: Parsed,
+    raw: String,
+}
+
+fn is_value_like(p: &Parsed) -> bool {
+    matches!(p, Parsed::Number { .. } | Parsed::Blank | Parsed::NullMark)
+}
+
+/// Best-matching key among `items` for a label core, with its score.
+fn best_match<'a, I>(core: &str, items: I) -> Option<(&'a str, f64)>
+where
+    I: IntoIterator<Item = (&'a str, &'a [String])>,
+{
+    let mut best: Option<(&str, f64)> = None;
+    for (key, cores) in items {
+        let s = labels::best_score(core, cores.iter().map(String::as_str));
+        if s >= MATCH_THRESHOLD && best.is_none_or(|(_, b)| s > b) {
+            best = Some((key, s));
+        }
+    }
+    best
+}
+
+fn match_col<'a>(t: &'a TableDef, core: &str) -> Option<(&'a str, f64)> {
+    best_match(
+        core,
+        t.cols.iter().map(|c| (c.key.as_str(), c.cores.as_slice())),
+    )
+}
+
+fn match_col_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a crate::template::GroupDef> {
+    t.col_groups
+        .iter()
+        .find(|g| labels::best_score(core, g.cores.iter().map(String::as_str)) >= MATCH_THRESHOLD)
+}
+
+fn match_row_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a crate::template::GroupDef> {
+    t.row_groups
+        .iter()
+        .filter_map(|g| {
+            let s = labels::best_score(core, g.cores.iter().map(String::as_str));
+            (s >= MATCH_THRESHOLD).then_some((g, s))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(g, _)| g)
+}
+
+/// The row a label core names, preferring rows of the current group on ties.
+fn match_row<'a>(t: &'a TableDef, core: &str, group: Option<&str>) -> Option<(&'a str, f64)> {
+    let mut best: Option<(&str, f64, bool)> = None;
+    for r in &t.rows {
+        let s = labels::best_score(core, r.cores.iter().map(String::as_str));
+        if s < MATCH_THRESHOLD {
+            continue;
+        }
+        let in_group = group.is_some() && r.group.as_deref() == group;
+        let better = match best {
+            None => true,
+            Some((_, b, g)) => s > b + 1e-9 || ((s - b).abs() <= 1e-9 && in_group && !g),
+        };
+        if better {
+            best = Some((r.key.as_str(), s, in_group));
+        }
+    }
+    best.map(|(k, s, _)| (k, s))
+}
+
+fn is_subtotal_word(core: &str) -> bool {
+    core == "小计"
+}
+
+/// Maps every grid of `doc` through `tpl`.
+pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
+    let mut out = Mapping::default();
+    let mut states: HashMap<&str, State> = HashMap::new();
+    let mut seen: HashSet<(String, String, String)> = HashSet::new();
+    for (ti, table) in doc.tables().enumerate() {
+        let info = cell_infos(table);
+        // Map the grid through every template table; a grid cell goes to the table that
+        // claims the most cells of this grid.
+        let mut results: Vec<(&TableDef, State, Vec<(usize, MappedCell)>)> = Vec::new();
+        for tdef in &tpl.tables {
+            let mut st = states.get(tdef.key.as_str()).cloned().unwrap_or_default();
+            let cells = map_grid(table, &info, tdef, &mut st);
+            if !cells.is_empty() {
+                results.push((tdef, st, cells));
+            }
+        }
+        results.sort_by_key(|r| std::cmp::Reverse(r.2.len()));
+        let mut claimed: HashSet<usize> = HashSet::new();
+        for (tdef, st, cells) in results {
+            let mut used = 0;
+            for (idx, mc) in cells {
+                if claimed.contains(&idx) {
+                    continue;
+                }
+                let key = (mc.table.clone(), mc.row.clone(), mc.col.clone());
+                if !seen.insert(key) {
+                    out.warnings.push(format!(
+                        "table {} row {} col {}: printed again at {} (first value kept)",
+                        mc.table, mc.row, mc.col, mc.at
+                    ));
+                    continue;
+                }
+                claimed.insert(idx);
+                out.cells.push(mc);
+                used += 1;
+            }
+            if used > 0 {
+                states.insert(tdef.key.as_str(), st);
+            } else {
+                tracing::debug!(grid = ti, table = %tdef.key, "grid cells all claimed elsewhere");
+            }
+        }
+    }
+    resolve_single_rows(tpl, &mut out);
+    out
+}
+
+/// A group printed as one row (（六）其他处理) is its `single` row when none of its member
+/// rows is printed, and its subtotal when they are.
+fn resolve_single_rows(tpl: &Template, m: &mut Mapping) {
+    for t in &tpl.tables {
+        for g in &t.row_groups {
+            let (Some(single), Some(sub)) = (&g.single, &g.subtotal) else {
+                continue;
+            };
+            let members_printed = m.cells.iter().any(|c| {
+                c.table == t.key
+                    && &c.row != single
+                    && t.row(&c.row).and_then(|r| r.group.as_deref()) == Some(g.key.as_str())
+            });
+            if members_printed {
+                for c in m.cells.iter_mut() {
+                    if c.table == t.key && &c.row == single {
+                        c.row = sub.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn cell_infos(table: &Table) -> Vec<CellInfo> {
+    table
+        .cells
+        .iter()
+        .map(|c| {
+            let raw = gouji_doc::normalize_ws(&c.text).replace('\n', "");
+            CellInfo {
+                core: labels::core(&c.text),
+                parsed: parse_cell(&raw),
+                raw,
+            }
+        })
+        .collect()
+}
+
+/// Cells of grid row `r`, each once, left to right, as (first grid column, cell index).
+fn row_cells(grid: &[Vec<Option<usize>>], r: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    if let Some(row) = grid.get(r) {
+        for (c, idx) in row.iter().enumerate() {
+            if let Some(i) = idx
+                && out.last().is_none_or(|(_, j)| j != i)
+                && !out.iter().any(|(_, j)| j == i)
+            {
+                out.push((c, *i));
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RowKind {
+    Header,
+    Other,
+}
+
+fn map_grid(
+    table: &Table,
+    info: &[CellInfo],
+    t: &TableDef,
+    st: &mut State,
+) -> Vec<(usize, MappedCell)> {
+    let grid = table.grid();
+    let nrows = table.rows;
+    // Classify rows.
+    let mut kinds = vec![RowKind::Other; nrows];
+    let mut has_number = vec![false; nrows];
+    for (r, kind) in kinds.iter_mut().enumerate() {
+        let cells = row_cells(&grid, r);
+        let anchored: Vec<usize> = cells
+            .iter()
+            .map(|&(_, i)| i)
+            .filter(|&i| table.cells[i].row == r)
+            .collect();
+        has_number[r] = anchored
+            .iter()
+            .any(|&i| matches!(info[i].parsed, Parsed::Number { .. } | Parsed::NullMark));
+        let col_hit = anchored.iter().any(|&i| {
+            let core = &info[i].core;
+            matches!(info[i].parsed, Parsed::Text)
+                && (match_col(t, core).is_some() || match_col_group(t, core).is_some())
+        });
+        if !has_number[r] && col_hit {
+            *kind = RowKind::Header;
+        }
+    }
+    // A text-only row directly above a header row is part of the header block (the
+    // 行政复议 | 行政诉讼 row above 表四's result columns), unless it looks like a row label
+    // with blank values.
+    for r in (0..nrows.saturating_sub(1)).rev() {
+        if kinds[r] == RowKind::Other && kinds[r + 1] == RowKind::Header && !has_number[r] {
+            let cells = row_cells(&grid, r);
+            let texts: Vec<usize> = cells
+                .iter()
+                .map(|&(_, i)| i)
+                .filter(|&i| table.cells[i].row == r && matches!(info[i].parsed, Parsed::Text))
+                .collect();
+            let has_blank = cells
+                .iter()
+                .any(|&(_, i)| table.cells[i].row == r && info[i].parsed == Parsed::Blank);
+            let label_like =
+                texts.len() == 1 && has_blank && match_row(t, &info[texts[0]].core, None).is_some();
+            if !texts.is_empty() && !label_like {
+                kinds[r] = RowKind::Header;
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut mapped_here: HashSet<(String, String)> = HashSet::new();
+    let mut block: Vec<usize> = Vec::new();
+    for r in 0..nrows {
+        if kinds[r] == RowKind::Header {
+            block.push(r);
+            continue;
+        }
+        if !block.is_empty() {
+            st.header = Some(build_header(table, &grid, info, t, &block));
+            block.clear();
+        }
+        map_row(table, &grid, info, t, st, r, &mut mapped_here, &mut out);
+    }
+    out
+}
+
+/// Column paths of a header block, with empty cells filled from the left within their
+/// parent's extent (text formats print a merged header cell once).
+fn build_header(
+    table: &Table,
+    grid: &[Vec<Option<usize>>],
+    info: &[CellInfo],
+    t: &TableDef,
+    rows: &[usize],
+) -> Header {
+    let ncols = table.cols;
+    let mut levels: Vec<Vec<String>> = Vec::new();
+    for &r in rows {
+        let mut level: Vec<String> = (0..ncols)
+            .map(|c| {
+                grid.get(r)
+                    .and_then(|row| row.get(c))
+                    .copied()
+                    .flatten()
+                    .map(|i| info[i].core.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        for c in 1..ncols {
+            if !level[c].is_empty() {
+                continue;
+            }
+            // Fill from the nearest non-empty cell to the left under the same parents.
+            let mut j = c;
+            while j > 0 && level[j - 1].is_empty() {
+                j -= 1;
+            }
+            if j == 0 {
+                continue;
+            }
+            let src = j - 1;
+            let same_parents = levels.iter().all(|p| (src..=c).all(|k| p[k] == p[src]));
+            if same_parents {
+                level[c] = level[src].clone();
+            }
+        }
+        levels.push(level);
+    }
+    let mut cols = Vec::new();
+    for c in 0..ncols {
+        let mut path: Vec<&str> = Vec::new();
+        for l in &levels {
+            let s = l[c].as_str();
+            if !s.is_empty() && path.last() != Some(&s) {
+                path.push(s);
+            }
+        }
+        // Column key: the innermost label naming a column (or a column group's subtotal).
+        let mut col_key = None;
+        let mut used = None;
+        for (k, part) in path.iter().enumerate().rev() {
+            if let Some((key, _)) = match_col(t, part) {
+                col_key = Some(key.to_string());
+                used = Some(k);
+                break;
+            }
+            if k == path.len() - 1
+                && let Some(g) = match_col_group(t, part)
+                && let Some(sub) = &g.subtotal
+            {
+                col_key = Some(sub.clone());
+                used = Some(k);
+                break;
+            }
+        }
+        let Some(col_key) = col_key else { continue };
+        let row_key = path
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(k, _)| Some(*k) != used)
+            .find_map(|(_, part)| match_row(t, part, None).map(|(k, _)| k.to_string()));
+        cols.push(HeaderCol {
+            grid_col: c,
+            col_key,
+            row_key,
+        });
+    }
+    Header { cols }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn map_row(
+    table: &Table,
+    grid: &[Vec<Option<usize>>],
+    info: &[CellInfo],
+    t: &TableDef,
+    st: &mut State,
+    r: usize,
+    mapped_here: &mut HashSet<(String, String)>,
+    out: &mut Vec<(usize, MappedCell)>,
+) {
+    let Some(header) = st.header.clone() else {
+        return;
+    };
+    if header.cols.is_empty() {
+        return;
+    }
+    let hcols: HashSet<usize> = header.cols.iter().map(|h| h.grid_col).collect();
+    let cells = row_cells(grid, r);
+    // Label cells: text outside the header's data columns, or text inside them that names
+    // a row (a row shifted against its header).
+    let mut label_cells: Vec<(usize, usize)> = Vec::new();
+    let mut misaligned = false;
+    for &(c, i) in &cells {
+        if !matches!(info[i].parsed, Parsed::Text) || info[i].core.is_empty() {
+            continue;
+        }
+        let in_data = (c..c + table.cells[i].col_span).any(|k| hcols.contains(&k));
+        if !in_data {
+            label_cells.push((c, i));
+        } else if match_row(t, &info[i].core, None).is_some()
+            || match_row_group(t, &info[i].core).is_some()
+            || is_subtotal_word(&info[i].core)
+        {
+            label_cells.push((c, i));
+            misaligned = true;
+        }
+    }
+    // Numbers outside the data columns also mean the row is shifted.
+    if cells.iter().any(|&(c, i)| {
+        matches!(info[i].parsed, Parsed::Number { .. })
+            && table.cells[i].row == r
+            && !(c..c + table.cells[i].col_span).any(|k| hcols.contains(&k))
+    }) {
+        misaligned = true;
+    }
+    let parts: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for &(_, i) in &label_cells {
+            let s = info[i].core.as_str();
+            if v.last() != Some(&s) {
+                v.push(s);
+            }
+        }
+        v
+    };
+    for p in &parts {
+        if let Some(g) = match_row_group(t, p) {
+            st.group = Some(g.key.clone());
+        }
+    }
+    let row_key: Option<String> = match parts.last() {
+        None => None,
+        Some(leaf) => {
+            let key = if is_subtotal_word(leaf) {
+                st.group
+                    .as_deref()
+                    .and_then(|g| t.row_group(g))
+                    .and_then(|g| g.subtotal.clone())
+            } else if let Some((k, _)) = match_row(t, leaf, st.group.as_deref()) {
+                Some(k.to_string())
+            } else if let Some((k, _)) = match_row(t, &parts.concat(), st.group.as_deref()) {
+                Some(k.to_string())
+            } else {
+                match_row_group(t, leaf).and_then(|g| g.single.clone().or(g.subtotal.clone()))
+            };
+            let Some(key) = key else {
+                return;
+            };
+            if let Some(def) = t.row(&key) {
+                match def.group.as_deref().and_then(|g| t.row_group(g)) {
+                    // A row of a real group (one with a subtotal) sets the context; a
+                    // top-level row ends it.
+                    Some(g) if g.subtotal.is_some() => st.group = Some(g.key.clone()),
+                    Some(_) => {}
+                    None => st.group = None,
+                }
+            }
+            Some(key)
+        }
+    };
+    let label_idx: HashSet<usize> = label_cells.iter().map(|&(_, i)| i).collect();
+    let mut pairs: Vec<(&HeaderCol, usize)> = Vec::new();
+    if !misaligned {
+        let mut used: HashSet<usize> = HashSet::new();
+        for h in &header.cols {
+            let Some(i) = grid
+                .get(r)
+                .and_then(|row| row.get(h.grid_col))
+                .copied()
+                .flatten()
+            else {
+                continue;
+            };
+            if label_idx.contains(&i) || !used.insert(i) {
+                continue;
+            }
+            pairs.push((h, i));
+        }
+    } else {
+        // Value cells after the last label cell, matched to the header columns in order.
+        let last_label_col = label_cells.iter().map(|&(c, _)| c).max().unwrap_or(0);
+        let mut vals: Vec<usize> = cells
+            .iter()
+            .filter(|&&(c, i)| c > last_label_col && !label_idx.contains(&i))
+            .filter(|&&(_, i)| table.cells[i].row == r || is_value_like(&info[i].parsed))
+            .map(|&(_, i)| i)
+            .collect();
+        while vals.len() > header.cols.len()
+            && vals
+                .last()
+                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
+        {
+            vals.pop();
+        }
+        while vals.len() > header.cols.len()
+            && vals
+                .first()
+                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
+        {
+            vals.remove(0);
+        }
+        for (h, i) in header.cols.iter().zip(vals) {
+            pairs.push((h, i));
+        }
+    }
+    if !pairs
+        .iter()
+        .any(|&(_, i)| !matches!(info[i].parsed, Parsed::Blank) || row_key.is_some())
+    {
+        return;
+    }
+    for (h, i) in pairs {
+        let Some(rk) = row_key.clone().or_else(|| h.row_key.clone()) else {
+            continue;
+        };
+        if !t.row_has_col(&rk, &h.col_key) {
+            continue;
+        }
+        if !mapped_here.insert((rk.clone(), h.col_key.clone())) {
+            continue;
+        }
+        let cell = &table.cells[i];
+        out.push((
+            i,
+            MappedCell {
+                table: t.key.clone(),
+                row: rk,
+                col: h.col_key.clone(),
+                raw: info[i].raw.clone(),
+                parsed: info[i].parsed.clone(),
+                at: cell.at.clone(),
+            },
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::templates;
+    use gouji_doc::{Block, GridBuilder};
+
+    fn table_from(rows: &[&[&str]]) -> Table {
+        let mut b = GridBuilder::new(Provenance::None, 100_000);
+        for row in rows {
+            b.start_row();
+            for cell in *row {
+                b.push(*cell, 1, 1, Provenance::None).unwrap();
+            }
+        }
+        b.finish()
+    }
+
+    fn doc(tables: Vec<Table>) -> Document {
+        Document {
+            blocks: tables.into_iter().map(Block::Table).collect(),
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn reordered_columns_map_by_label() {
+        let t = table_from(&[
+            &["信息内容", "现行有效件数", "本年制发件数", "本年废止件数"],
+            &["规章", "11", "1", "0"],
+        ]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(m.get("active", "rules", "in_force").unwrap().raw, "11");
+        assert_eq!(m.get("active", "rules", "issued").unwrap().raw, "1");
+        assert_eq!(m.get("active", "rules", "repealed").unwrap().raw, "0");
+    }
+
+    #[test]
+    fn typo_in_column_label_still_maps() {
+        let t = table_from(&[
+            &["信息内容", "本年制发件数", "本年度止件数", "现行有效件数"],
+            &["行政规范性文件", "8", "26", "66"],
+        ]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(
+            m.get("active", "normative_docs", "repealed").unwrap().raw,
+            "26"
+        );
+    }
+
+    #[test]
+    fn wide_appeals_table_takes_rows_from_column_headers() {
+        let t = table_from(&[
+            &["行政复议", "", "", "", "", "行政诉讼"],
+            &[
+                "结果维持",
+                "结果纠正",
+                "其他结果",
+                "尚未审结",
+                "总计",
+                "未经复议直接起诉",
+                "",
+                "",
+                "",
+                "",
+                "复议后起诉",
+            ],
+            &[
+                "",
+                "",
+                "",
+                "",
+                "",
+                "结果维持",
+                "结果纠正",
+                "其他结果",
+                "尚未审结",
+                "总计",
+                "结果维持",
+                "结果纠正",
+                "其他结果",
+                "尚未审结",
+                "总计",
+            ],
+            &[
+                "1", "2", "3", "4", "10", "5", "0", "0", "0", "5", "0", "0", "0", "1", "1",
+            ],
+        ]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(m.cells.len(), 15);
+        assert_eq!(m.get("appeals", "review", "total").unwrap().raw, "10");
+        assert_eq!(m.get("appeals", "suit_direct", "upheld").unwrap().raw, "5");
+        assert_eq!(
+            m.get("appeals", "suit_after_review", "pending")
+                .unwrap()
+                .raw,
+            "1"
+        );
+    }
+
+    #[test]
+    fn split_table_continues_with_previous_header() {
+        let head = table_from(&[
+            &[
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+            ],
+            &[
+                "一、本年新收政府信息公开申请数量",
+                "1",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "1",
+            ],
+        ]);
+        let tail = table_from(&[&["四、结转下年度继续办理", "1", "0", "0", "0", "0", "0", "1"]]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![head, tail]), tpl);
+        assert_eq!(m.get("requests", "carried_out", "total").unwrap().raw, "1");
+        assert_eq!(m.get("requests", "new", "natural_person").unwrap().raw, "1");
+    }
+
+    #[test]
+    fn single_other_row_vs_subtotal() {
+        let tpl = &templates().unwrap()[0];
+        let hdr: &[&str] = &["", "", "自然人", "总计"];
+        let single = table_from(&[hdr, &["", "（六）其他处理", "1", "1"]]);
+        let m = map_document(&doc(vec![single]), tpl);
+        assert!(m.get("requests", "other", "total").is_some());
+        let with_members = table_from(&[
+            hdr,
+            &["", "（六）其他处理", "1", "1"],
+            &[
+                "",
+                "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                "1",
+                "1",
+            ],
+            &["", "3.其他", "0", "0"],
+        ]);
+        let m = map_document(&doc(vec![with_members]), tpl);
+        assert!(m.get("requests", "other", "total").is_none());
+        assert!(m.get("requests", "other_subtotal", "total").is_some());
+        assert!(m.get("requests", "other_misc", "total").is_some());
+    }
+
+    #[test]
+    fn shifted_text_rows_map_in_header_order() {
+        let tpl = &templates().unwrap()[0];
+        let t = table_from(&[
+            &[
+                "",
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+            ],
+            &[
+                "",
+                "(三) 不予公开",
+                "1. 属于国家秘密",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "21",
+            ],
+            &[
+                "",
+                "",
+                "2. 其他法律行政法规禁止公开",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+            ],
+        ]);
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(
+            m.get("requests", "denied_state_secret", "natural_person")
+                .unwrap()
+                .raw,
+            "1"
+        );
+        assert_eq!(
+            m.get("requests", "denied_state_secret", "total")
+                .unwrap()
+                .raw,
+            "21"
+        );
+        assert_eq!(
+            m.get("requests", "denied_law_forbidden", "total")
+                .unwrap()
+                .raw,
+            "0"
+        );
+    }
+}

@@ -1,0 +1,922 @@
+//! The reconciler: evaluates a template's rules on a mapped report.
+//!
+//! Every rule comes from the template data (`templates/rules.toml`) and is evaluated here
+//! by its kind. The reconciler sees canonical cells and paragraph text only; it knows
+//! nothing about the format a report came in.
+//!
+//! Blank cells count as 0 in sums, except total cells (targets of `sum` rules): a blank
+//! total is never read as 0 — it is MISSING-TOTAL when its parts are not all blank or 0,
+//! and every rule that needs it is skipped. A rule whose cells were not printed at all is
+//! skipped too; the missing cells are reported once as MISSING-CELLS.
+
+use crate::mapping::{MappedCell, Mapping};
+use crate::number::{Parsed, fold_width};
+use crate::template::{Per, RuleDef, RuleKind, TableDef, Template, ValueKind};
+use gouji_model::{CellRef, Finding, Severity};
+use regex::Regex;
+use std::collections::{HashMap, HashSet};
+
+/// What the reconciler knows about the report beyond its cells.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    /// Running text of the report (paragraphs in order).
+    pub text: &'a str,
+    /// Reporting year.
+    pub year: Option<i32>,
+}
+
+/// The state of one canonical cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Val {
+    /// Not printed.
+    Missing,
+    /// Printed blank or as a "not applicable" mark.
+    Blank,
+    /// A number.
+    Num(f64),
+    /// Text that is not a number.
+    Bad,
+}
+
+struct Cells<'a> {
+    by_key: HashMap<(&'a str, &'a str, &'a str), &'a MappedCell>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(m: &'a Mapping) -> Self {
+        Cells {
+            by_key: m
+                .cells
+                .iter()
+                .map(|c| ((c.table.as_str(), c.row.as_str(), c.col.as_str()), c))
+                .collect(),
+        }
+    }
+
+    fn get(&self, t: &str, r: &str, c: &str) -> Val {
+        match self.by_key.get(&(t, r, c)) {
+            None => Val::Missing,
+            Some(mc) => match &mc.parsed {
+                Parsed::Blank | Parsed::NullMark => Val::Blank,
+                Parsed::Number { value, .. } => Val::Num(*value),
+                Parsed::Text => Val::Bad,
+            },
+        }
+    }
+
+    fn printed(&self, t: &str, r: &str, c: &str) -> bool {
+        self.by_key.contains_key(&(t, r, c))
+    }
+}
+
+fn cref(t: &str, r: &str, c: &str) -> CellRef {
+    (t.to_string(), r.to_string(), c.to_string())
+}
+
+fn finding(rule: &RuleDef, table: &str, row: &str, col: &str) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        severity: rule.severity,
+        table: Some(table.to_string()),
+        row: Some(row.to_string()),
+        col: Some(col.to_string()),
+        rows: Vec::new(),
+        expected: None,
+        found: None,
+        cells: Vec::new(),
+        message: rule.message.clone(),
+        quote: None,
+        at: None,
+        expected_share_pct: None,
+        found_share_pct: None,
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// A sum rule instantiated on one column (per = col) or row (per = row).
+struct SumInstance<'r> {
+    rule: &'r RuleDef,
+    table: &'r str,
+    /// (row, col) of the target.
+    target: (String, String),
+    /// (row, col) of the parts.
+    parts: Vec<(String, String)>,
+}
+
+/// The reconciler for one template.
+pub struct Reconciler<'t> {
+    tpl: &'t Template,
+}
+
+impl<'t> Reconciler<'t> {
+    /// A reconciler for `tpl`.
+    pub fn new(tpl: &'t Template) -> Self {
+        Reconciler { tpl }
+    }
+
+    /// Evaluates every rule of the template.
+    pub fn run(&self, m: &Mapping, ctx: &Context<'_>) -> Vec<Finding> {
+        let cells = Cells::new(m);
+        let sums = self.sum_instances(&cells);
+        let totals: HashSet<(&str, String, String)> = sums
+            .iter()
+            .map(|s| (s.table, s.target.0.clone(), s.target.1.clone()))
+            .collect();
+        let mut out = Vec::new();
+        let mut missing_total_done: HashSet<(String, String, String)> = HashSet::new();
+        let text = squash(ctx.text);
+        for rule in &self.tpl.rules {
+            match rule.kind {
+                RuleKind::Sum => {
+                    for s in sums.iter().filter(|s| std::ptr::eq(s.rule, rule)) {
+                        self.eval_sum(s, &cells, &totals, &mut out, &mut missing_total_done);
+                    }
+                }
+                RuleKind::Balance => self.eval_balance(rule, &cells, &totals, &mut out),
+                RuleKind::Value => self.eval_value(rule, m, &mut out),
+                RuleKind::MissingTotal => {}
+                RuleKind::MissingCells => self.eval_missing_cells(rule, &cells, m, &mut out),
+                RuleKind::Narrative => self.eval_narrative(rule, &cells, &sums, &text, &mut out),
+                RuleKind::Share => self.eval_share(rule, &cells, &sums, &text, &mut out),
+                RuleKind::SectionMentions => {
+                    self.eval_section_mentions(rule, &cells, &sums, &text, &mut out)
+                }
+                RuleKind::Sections => self.eval_sections(rule, m, &text, &mut out),
+                RuleKind::TemplateYear => {
+                    if let Some(y) = ctx.year
+                        && (y < self.tpl.years[0] || y > self.tpl.years[1])
+                    {
+                        let mut f = Finding {
+                            table: None,
+                            row: None,
+                            col: None,
+                            ..finding(rule, "", "", "")
+                        };
+                        f.found = Some(y as f64);
+                        f.message = format!(
+                            "{} (template {} is for {}–{}, report year {y})",
+                            rule.message,
+                            self.tpl.id,
+                            self.tpl.years[0],
+                            if self.tpl.years[1] >= 9999 {
+                                "".to_string()
+                            } else {
+                                self.tpl.years[1].to_string()
+                            }
+                        );
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        // MISSING-TOTAL findings come from sum rules; keep them only if the template has the rule.
+        let mt = self
+            .tpl
+            .rules
+            .iter()
+            .find(|r| r.kind == RuleKind::MissingTotal);
+        out.retain(|f| f.rule != "MISSING-TOTAL" || mt.is_some());
+        if let Some(mt) = mt {
+            for f in out.iter_mut().filter(|f| f.rule == "MISSING-TOTAL") {
+                f.severity = mt.severity;
+            }
+        }
+        out
+    }
+
+    fn table(&self, key: &str) -> Option<&'t TableDef> {
+        self.tpl.table(key)
+    }
+
+    /// Expands a row list: `group:KEY` becomes the group's printed member rows, or its
+    /// single row when none is printed; rows the template lacks are dropped.
+    fn expand_rows(&self, t: &TableDef, keys: &[String], col: &str, cells: &Cells) -> Vec<String> {
+        let mut out = Vec::new();
+        for k in keys {
+            if let Some(g) = k.strip_prefix("group:") {
+                let single = t.row_group(g).and_then(|g| g.single.clone());
+                let members: Vec<String> = t
+                    .rows
+                    .iter()
+                    .filter(|r| r.group.as_deref() == Some(g) && Some(&r.key) != single.as_ref())
+                    .map(|r| r.key.clone())
+                    .collect();
+                let any_member = members.iter().any(|r| cells.printed(&t.key, r, col));
+                if any_member || single.is_none() {
+                    out.extend(members);
+                } else if let Some(s) = single {
+                    out.push(s);
+                }
+            } else if t.row(k).is_some() {
+                out.push(k.clone());
+            }
+        }
+        out
+    }
+
+    fn sum_instances(&self, cells: &Cells) -> Vec<SumInstance<'t>> {
+        let mut out = Vec::new();
+        for rule in self.tpl.rules.iter().filter(|r| r.kind == RuleKind::Sum) {
+            let (Some(tk), Some(target)) = (&rule.table, &rule.target) else {
+                continue;
+            };
+            let Some(t) = self.table(tk) else { continue };
+            match rule.per.unwrap_or(Per::Col) {
+                Per::Col => {
+                    if t.row(target).is_none() {
+                        continue;
+                    }
+                    for c in &t.cols {
+                        let parts = self.expand_rows(t, &rule.parts, &c.key, cells);
+                        out.push(SumInstance {
+                            rule,
+                            table: tk,
+                            target: (target.clone(), c.key.clone()),
+                            parts: parts.into_iter().map(|r| (r, c.key.clone())).collect(),
+                        });
+                    }
+                }
+                Per::Row => {
+                    if t.col(target).is_none() {
+                        continue;
+                    }
+                    for r in &t.rows {
+                        let parts = rule
+                            .parts
+                            .iter()
+                            .filter(|c| t.col(c).is_some())
+                            .map(|c| (r.key.clone(), c.clone()))
+                            .collect();
+                        out.push(SumInstance {
+                            rule,
+                            table: tk,
+                            target: (r.key.clone(), target.clone()),
+                            parts,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn eval_sum(
+        &self,
+        s: &SumInstance,
+        cells: &Cells,
+        totals: &HashSet<(&str, String, String)>,
+        out: &mut Vec<Finding>,
+        mt_done: &mut HashSet<(String, String, String)>,
+    ) {
+        let (tr, tc) = (&s.target.0, &s.target.1);
+        let target = cells.get(s.table, tr, tc);
+        if target == Val::Missing || s.parts.is_empty() {
+            return;
+        }
+        let mut sum = 0.0;
+        let mut any_nonzero = false;
+        for (r, c) in &s.parts {
+            match cells.get(s.table, r, c) {
+                Val::Missing | Val::Bad => return,
+                Val::Blank if totals.contains(&(s.table, r.clone(), c.clone())) => return,
+                Val::Blank => {}
+                Val::Num(v) => {
+                    sum += v;
+                    any_nonzero |= v != 0.0;
+                }
+            }
+        }
+        let refs: Vec<CellRef> = s
+            .parts
+            .iter()
+            .map(|(r, c)| cref(s.table, r, c))
+            .chain(std::iter::once(cref(s.table, tr, tc)))
+            .collect();
+        match target {
+            Val::Blank => {
+                if any_nonzero && mt_done.insert(cref(s.table, tr, tc)) {
+                    let mut f = finding(s.rule, s.table, tr, tc);
+                    f.rule = "MISSING-TOTAL".into();
+                    f.severity = Severity::Warning;
+                    f.expected = Some(sum);
+                    f.found = None;
+                    f.cells = refs;
+                    f.message = format!(
+                        "合计单元格空白，分项之和为 {} (total cell {}.{}.{} is blank; its parts sum to {})",
+                        fmt_num(sum),
+                        s.table,
+                        tr,
+                        tc,
+                        fmt_num(sum)
+                    );
+                    f.at = self.at(cells, s.table, tr, tc);
+                    out.push(f);
+                }
+            }
+            Val::Num(v) if !close(v, sum) => {
+                let mut f = finding(s.rule, s.table, tr, tc);
+                f.expected = Some(sum);
+                f.found = Some(v);
+                f.cells = refs;
+                f.message = format!(
+                    "{}: {}.{} 印为 {}，分项之和为 {}",
+                    s.rule.message,
+                    tr,
+                    tc,
+                    fmt_num(v),
+                    fmt_num(sum)
+                );
+                f.at = self.at(cells, s.table, tr, tc);
+                out.push(f);
+            }
+            _ => {}
+        }
+    }
+
+    fn at(&self, cells: &Cells, t: &str, r: &str, c: &str) -> Option<String> {
+        cells
+            .by_key
+            .get(&(t, r, c))
+            .map(|mc| mc.at.to_string())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn eval_balance(
+        &self,
+        rule: &RuleDef,
+        cells: &Cells,
+        totals: &HashSet<(&str, String, String)>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(tk) = &rule.table else { return };
+        let Some(t) = self.table(tk) else { return };
+        let lines: Vec<String> = match rule.per.unwrap_or(Per::Col) {
+            Per::Col => t.cols.iter().map(|c| c.key.clone()).collect(),
+            Per::Row => t.rows.iter().map(|r| r.key.clone()).collect(),
+        };
+        'line: for line in &lines {
+            let key = |k: &String| -> (String, String) {
+                match rule.per.unwrap_or(Per::Col) {
+                    Per::Col => (k.clone(), line.clone()),
+                    Per::Row => (line.clone(), k.clone()),
+                }
+            };
+            let mut sides = [0.0f64; 2];
+            let mut refs = Vec::new();
+            for (side, keys) in [&rule.lhs, &rule.rhs].into_iter().enumerate() {
+                for k in keys {
+                    let (r, c) = key(k);
+                    match cells.get(tk, &r, &c) {
+                        Val::Missing | Val::Bad => continue 'line,
+                        Val::Blank if totals.contains(&(tk.as_str(), r.clone(), c.clone())) => {
+                            continue 'line;
+                        }
+                        Val::Blank => {}
+                        Val::Num(v) => sides[side] += v,
+                    }
+                    refs.push(cref(tk, &r, &c));
+                }
+            }
+            if !close(sides[0], sides[1]) {
+                // Anchored on the first left-hand cell: what it would have to be for the
+                // balance to hold, against what is printed.
+                let (ar, ac) = key(&rule.lhs[0]);
+                let anchor = match cells.get(tk, &ar, &ac) {
+                    Val::Num(v) => v,
+                    _ => 0.0,
+                };
+                let mut f = finding(rule, tk, &ar, &ac);
+                f.expected = Some(sides[1] - (sides[0] - anchor));
+                f.found = Some(anchor);
+                f.cells = refs;
+                f.message = format!(
+                    "{}: {} 列 {} ≠ {}",
+                    rule.message,
+                    line,
+                    fmt_num(sides[0]),
+                    fmt_num(sides[1])
+                );
+                f.at = self.at(cells, tk, &ar, &ac);
+                out.push(f);
+            }
+        }
+    }
+
+    fn eval_value(&self, rule: &RuleDef, m: &Mapping, out: &mut Vec<Finding>) {
+        for mc in &m.cells {
+            let kind = self
+                .table(&mc.table)
+                .and_then(|t| t.col(&mc.col))
+                .map(|c| c.value)
+                .unwrap_or_default();
+            let problem = match (&mc.parsed, kind) {
+                (Parsed::Text, _) => Some("不是数字 (not a number)"),
+                (Parsed::Number { value, .. }, ValueKind::Count) if *value < 0.0 => {
+                    Some("负数 (negative count)")
+                }
+                (Parsed::Number { value, .. }, ValueKind::Count | ValueKind::Signed)
+                    if value.fract() != 0.0 =>
+                {
+                    Some("非整数 (fractional count)")
+                }
+                (Parsed::Number { value, .. }, ValueKind::Amount) if *value < 0.0 => {
+                    Some("负数 (negative amount)")
+                }
+                _ => None,
+            };
+            if let Some(p) = problem {
+                let mut f = finding(rule, &mc.table, &mc.row, &mc.col);
+                f.found = mc.parsed.value();
+                f.cells = vec![cref(&mc.table, &mc.row, &mc.col)];
+                f.message = format!("{}: “{}” {p}", rule.message, mc.raw);
+                f.at = Some(mc.at.to_string()).filter(|s| !s.is_empty());
+                out.push(f);
+            }
+        }
+    }
+
+    fn eval_missing_cells(
+        &self,
+        rule: &RuleDef,
+        cells: &Cells,
+        m: &Mapping,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut missing_tables = Vec::new();
+        let mut missing: Vec<CellRef> = Vec::new();
+        let mut missing_rows = Vec::new();
+        let mut missing_cols = Vec::new();
+        for t in &self.tpl.tables {
+            if !m.has_table(&t.key) {
+                missing_tables.push(t.key.clone());
+                continue;
+            }
+            // Rows standing in for a group (（六）其他处理) replace its members, and back.
+            let mut expected_rows: Vec<&str> = Vec::new();
+            for r in t.rows.iter().filter(|r| !r.optional) {
+                let group = r.group.as_deref().and_then(|g| t.row_group(g));
+                if let Some(g) = group.filter(|g| g.single.is_some()) {
+                    let single = g.single.as_deref().unwrap_or_default();
+                    let single_printed =
+                        t.cols.iter().any(|c| cells.printed(&t.key, single, &c.key));
+                    if single_printed {
+                        continue;
+                    }
+                }
+                if let Some(g) = t
+                    .row_groups
+                    .iter()
+                    .find(|g| g.single.as_deref() == Some(r.key.as_str()))
+                {
+                    let members_printed = t.rows.iter().any(|x| {
+                        x.group.as_deref() == Some(g.key.as_str())
+                            && t.cols.iter().any(|c| cells.printed(&t.key, &x.key, &c.key))
+                    });
+                    let has_members = t
+                        .rows
+                        .iter()
+                        .any(|x| x.group.as_deref() == Some(g.key.as_str()) && x.key != r.key);
+                    if members_printed || has_members {
+                        continue;
+                    }
+                }
+                expected_rows.push(&r.key);
+            }
+            let expected_cols: Vec<&str> = t
+                .cols
+                .iter()
+                .filter(|c| !c.optional)
+                .map(|c| c.key.as_str())
+                .collect();
+            for r in &expected_rows {
+                let cols: Vec<&str> = expected_cols
+                    .iter()
+                    .copied()
+                    .filter(|c| t.row_has_col(r, c))
+                    .collect();
+                let absent: Vec<&str> = cols
+                    .iter()
+                    .copied()
+                    .filter(|c| !cells.printed(&t.key, r, c))
+                    .collect();
+                if !absent.is_empty() && absent.len() == cols.len() {
+                    missing_rows.push(format!("{}.{}", t.key, r));
+                }
+                missing.extend(absent.iter().map(|c| cref(&t.key, r, c)));
+            }
+            for c in &expected_cols {
+                let rows: Vec<&&str> = expected_rows
+                    .iter()
+                    .filter(|r| t.row_has_col(r, c))
+                    .collect();
+                if !rows.is_empty() && rows.iter().all(|r| !cells.printed(&t.key, r, c)) {
+                    missing_cols.push(format!("{}.{}", t.key, c));
+                }
+            }
+        }
+        if missing_tables.is_empty() && missing.is_empty() {
+            return;
+        }
+        let mut parts = Vec::new();
+        if !missing_tables.is_empty() {
+            parts.push(format!("tables not found: {}", missing_tables.join(", ")));
+        }
+        if !missing_rows.is_empty() {
+            parts.push(format!("rows not found: {}", missing_rows.join(", ")));
+        }
+        if !missing_cols.is_empty() {
+            parts.push(format!("columns not found: {}", missing_cols.join(", ")));
+        }
+        let other = missing.len();
+        if other > 0 {
+            parts.push(format!("{other} cells not found"));
+        }
+        let mut f = finding(rule, "", "", "");
+        f.table = missing_tables
+            .first()
+            .cloned()
+            .or_else(|| missing.first().map(|c| c.0.clone()));
+        // Anchor on the row (or column) when every missing cell shares it.
+        let same = |k: fn(&CellRef) -> &String| {
+            missing_tables.is_empty()
+                && missing
+                    .first()
+                    .is_some_and(|m0| missing.iter().all(|m| k(m) == k(m0)))
+        };
+        f.row = same(|c| &c.1).then(|| missing[0].1.clone());
+        f.col = same(|c| &c.2).then(|| missing[0].2.clone());
+        f.cells = missing;
+        f.message = format!("{}: {}", rule.message, parts.join("; "));
+        out.push(f);
+    }
+
+    /// The value a narrative statement is compared with: the printed cell, or for a blank
+    /// total, the sum of its parts.
+    fn derived(
+        &self,
+        cells: &Cells,
+        sums: &[SumInstance],
+        t: &str,
+        r: &str,
+        c: &str,
+    ) -> Option<f64> {
+        match cells.get(t, r, c) {
+            Val::Num(v) => Some(v),
+            Val::Missing | Val::Bad => None,
+            Val::Blank => {
+                let inst = sums
+                    .iter()
+                    .find(|s| s.table == t && s.target.0 == r && s.target.1 == c);
+                match inst {
+                    None => Some(0.0),
+                    Some(s) => {
+                        let mut sum = 0.0;
+                        for (pr, pc) in &s.parts {
+                            match cells.get(t, pr, pc) {
+                                Val::Num(v) => sum += v,
+                                Val::Blank => {}
+                                _ => return None,
+                            }
+                        }
+                        Some(sum)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sum of "row.col" references (rows may be `group:KEY`), or None if any is missing.
+    fn reading(
+        &self,
+        cells: &Cells,
+        sums: &[SumInstance],
+        t: &TableDef,
+        refs: &[String],
+    ) -> Option<(f64, Vec<(String, String)>)> {
+        let mut total = 0.0;
+        let mut used = Vec::new();
+        for rf in refs {
+            let (r, c) = rf.split_once('.').unwrap_or((rf.as_str(), "total"));
+            for row in self.expand_rows(t, &[r.to_string()], c, cells) {
+                total += self.derived(cells, sums, &t.key, &row, c)?;
+                used.push((row, c.to_string()));
+            }
+        }
+        (!used.is_empty()).then_some((total, used))
+    }
+
+    fn eval_narrative(
+        &self,
+        rule: &RuleDef,
+        cells: &Cells,
+        sums: &[SumInstance],
+        text: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(t) = rule.table.as_deref().and_then(|k| self.table(k)) else {
+            return;
+        };
+        let readings: Vec<(f64, Vec<(String, String)>)> = rule
+            .readings
+            .iter()
+            .filter_map(|r| self.reading(cells, sums, t, r))
+            .collect();
+        let Some(primary) = readings.first() else {
+            return;
+        };
+        let mut seen = HashSet::new();
+        for re in &rule.compiled {
+            for caps in re.captures_iter(text) {
+                let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                let clause = clause_around(text, whole.start(), whole.end());
+                if rule.compiled_unless.iter().any(|u| u.is_match(clause)) {
+                    continue;
+                }
+                let Ok(stated) = num.as_str().replace(',', "").parse::<f64>() else {
+                    continue;
+                };
+                if readings.iter().any(|(v, _)| close(*v, stated)) || !seen.insert(stated as i64) {
+                    continue;
+                }
+                let (r0, c0) = &primary.1[0];
+                let mut f = finding(rule, &t.key, r0, c0);
+                f.expected = Some(primary.0);
+                f.found = Some(stated);
+                f.cells = primary.1.iter().map(|(r, c)| cref(&t.key, r, c)).collect();
+                let rows: Vec<String> = dedup(primary.1.iter().map(|(r, _)| r.clone()));
+                if rows.len() > 1 {
+                    f.rows = rows;
+                }
+                f.quote = Some(clause.to_string());
+                f.message = format!(
+                    "{}: 正文“{}”为 {}，表格为 {}",
+                    rule.message,
+                    clause,
+                    fmt_num(stated),
+                    fmt_num(primary.0)
+                );
+                f.at = self.at(cells, &t.key, r0, c0);
+                out.push(f);
+            }
+        }
+    }
+
+    fn eval_share(
+        &self,
+        rule: &RuleDef,
+        cells: &Cells,
+        sums: &[SumInstance],
+        text: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(t), Some(re)) = (
+            rule.table.as_deref().and_then(|k| self.table(k)),
+            rule.compiled_share.as_ref(),
+        ) else {
+            return;
+        };
+        let denoms: Vec<f64> = rule
+            .denominators
+            .iter()
+            .filter_map(|d| self.reading(cells, sums, t, d).map(|x| x.0))
+            .filter(|d| *d > 0.0)
+            .collect();
+        let ncat = rule.categories.len();
+        for caps in re.captures_iter(text) {
+            let Some(k) = (1..=ncat).find(|&i| caps.get(i).is_some()) else {
+                continue;
+            };
+            let (Some(whole), Some(cnt), Some(pct)) =
+                (caps.get(0), caps.get(ncat + 1), caps.get(ncat + 2))
+            else {
+                continue;
+            };
+            let (Ok(stated), Ok(stated_pct)) = (
+                cnt.as_str().replace(',', "").parse::<f64>(),
+                pct.as_str().parse::<f64>(),
+            ) else {
+                continue;
+            };
+            let cat = &rule.categories[k - 1];
+            let Some((sum, used)) = self.reading(
+                cells,
+                sums,
+                t,
+                &cat.rows
+                    .iter()
+                    .map(|r| format!("{r}.total"))
+                    .collect::<Vec<_>>(),
+            ) else {
+                continue;
+            };
+            // The clause before the category may name one of its rows (“因本机关不掌握等原因
+            // 无法提供265件”): that row alone is then a valid reading too.
+            let clause = clause_around(text, whole.start(), whole.end());
+            let mut readings = vec![sum];
+            for (r, _) in &used {
+                if let Some(def) = t.row(r)
+                    && def.keywords.iter().any(|kw| clause.contains(kw.as_str()))
+                    && let Some(v) = self.derived(cells, sums, &t.key, r, "total")
+                {
+                    readings.push(v);
+                }
+            }
+            let count_ok = readings.iter().any(|v| close(*v, stated));
+            let decimals = pct.as_str().split('.').nth(1).map_or(0, str::len) as i32;
+            let tol = 10f64.powi(-decimals).max(0.1) + 1e-9;
+            let pct_ok = denoms
+                .iter()
+                .any(|d| (stated / d * 100.0 - stated_pct).abs() <= tol);
+            if count_ok && pct_ok || denoms.is_empty() && count_ok {
+                continue;
+            }
+            let (r0, c0) = &used[0];
+            let mut f = finding(rule, &t.key, r0, c0);
+            f.expected = Some(sum);
+            f.found = Some(stated);
+            f.cells = used.iter().map(|(r, c)| cref(&t.key, r, c)).collect();
+            let rows: Vec<String> = dedup(used.iter().map(|(r, _)| r.clone()));
+            if rows.len() > 1 {
+                f.rows = rows;
+            }
+            if let Some(d) = denoms.first() {
+                let scale = 10f64.powi(decimals.max(1));
+                f.expected_share_pct = Some((sum / d * 100.0 * scale).round() / scale);
+            }
+            f.found_share_pct = Some(stated_pct);
+            f.quote = Some(clause.to_string());
+            f.message = format!(
+                "{}: 正文“{}”，表格为 {} 件{}",
+                rule.message,
+                clause,
+                fmt_num(sum),
+                f.expected_share_pct
+                    .map(|p| format!("，占 {p}%"))
+                    .unwrap_or_default()
+            );
+            f.at = self.at(cells, &t.key, r0, c0);
+            out.push(f);
+        }
+    }
+
+    fn eval_section_mentions(
+        &self,
+        rule: &RuleDef,
+        cells: &Cells,
+        sums: &[SumInstance],
+        text: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(t), Some(when), Some(sec)) = (
+            rule.table.as_deref().and_then(|k| self.table(k)),
+            &rule.when,
+            &rule.section,
+        ) else {
+            return;
+        };
+        let Some((v, used)) = self.reading(cells, sums, t, std::slice::from_ref(when)) else {
+            return;
+        };
+        if v <= 0.0 {
+            return;
+        }
+        let Some(def) = self.tpl.sections.iter().find(|s| &s.key == sec) else {
+            return;
+        };
+        let Some(start) = section_start(text, &def.labels) else {
+            return;
+        };
+        let body = &text[start..];
+        if rule.keywords.iter().any(|k| body.contains(k.as_str())) {
+            return;
+        }
+        let (r0, c0) = &used[0];
+        let mut f = finding(rule, &t.key, r0, c0);
+        f.expected = Some(v);
+        f.cells = vec![cref(&t.key, r0, c0)];
+        f.at = self.at(cells, &t.key, r0, c0);
+        out.push(f);
+    }
+
+    fn eval_sections(&self, rule: &RuleDef, m: &Mapping, text: &str, out: &mut Vec<Finding>) {
+        let mut absent = Vec::new();
+        for s in &self.tpl.sections {
+            let by_table = s.table.as_deref().is_some_and(|t| m.has_table(t));
+            if !by_table && section_start(text, &s.labels).is_none() {
+                absent.push(s.labels[0].clone());
+            }
+        }
+        if absent.is_empty() {
+            return;
+        }
+        let mut f = finding(rule, "", "", "");
+        f.table = None;
+        f.row = None;
+        f.col = None;
+        f.message = format!("{}: {}", rule.message, absent.join("、"));
+        out.push(f);
+    }
+}
+
+fn dedup(it: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for s in it {
+        if !v.contains(&s) {
+            v.push(s);
+        }
+    }
+    v
+}
+
+/// Removes whitespace (PDF line breaks inside words, spaces around numbers) and folds
+/// full-width digits, so patterns need not care.
+pub fn squash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = fold_width(text).chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\n' {
+            out.push('\n');
+            continue;
+        }
+        if c.is_whitespace() {
+            // Keep a space only between two ASCII alphanumerics (English words, "3 4").
+            let prev = out.chars().last();
+            let next = chars.get(i + 1).copied();
+            if prev.is_some_and(|p| p.is_ascii_alphabetic())
+                && next.is_some_and(|n| n.is_ascii_alphabetic())
+            {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The clause around a match: from the previous clause delimiter to the next one.
+fn clause_around(text: &str, start: usize, end: usize) -> &str {
+    let is_delim = |c: char| matches!(c, '，' | '。' | '；' | ';' | '\n' | '！' | '？' | ',');
+    let s = text[..start]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| is_delim(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let e = text[end..]
+        .char_indices()
+        .find(|&(_, c)| is_delim(c))
+        .map_or(text.len(), |(i, _)| end + i);
+    &text[s..e]
+}
+
+/// Byte offset of a section heading (`六、其他需要报告的事项`) in squashed text: a
+/// Chinese or Arabic numeral with 、 or . followed closely by one of the labels. No line
+/// start is required: flattened crawler text runs headings into table digits.
+pub fn section_start(text: &str, labels: &[String]) -> Option<usize> {
+    let alts: Vec<String> = labels.iter().map(|l| regex::escape(l)).collect();
+    let re = Regex::new(&format!(
+        r"(?:第?[一二三四五六七八九十]{{1,2}}|\b\d{{1,2}})(?:部分)?[、.．:：](?:[^。，；\n]{{0,14}}?)(?:{})",
+        alts.join("|")
+    ))
+    .ok()?;
+    re.find_iter(text).last().map(|m| m.start())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squash_removes_layout_whitespace() {
+        assert_eq!(squash("受理 3119 件，答\n复"), "受理3119件，答\n复");
+        assert_eq!(squash("ab cd"), "ab cd");
+        assert_eq!(squash("１２件"), "12件");
+    }
+
+    #[test]
+    fn clauses() {
+        let t = "甲，共受理申请859件，申请数量较去年回落12.3%；答复805件。";
+        let s = t.find("共").unwrap();
+        assert_eq!(clause_around(t, s, s + 3), "共受理申请859件");
+    }
+
+    #[test]
+    fn section_headings() {
+        let labels = vec!["其他需要报告的事项".to_string()];
+        assert!(section_start("五、问题\n六、其他需要报告的事项\n无。", &labels).is_some());
+        assert!(section_start("本报告包括总体情况、其他需要报告的事项。", &labels).is_none());
+    }
+}
