@@ -31,12 +31,15 @@ pub enum FetchError {
         limit: u64,
     },
     /// The request did not complete in time.
-    #[error("timed out after {} ({attempts} attempt{}) fetching {url}", human_duration(*timeout), plural(*attempts))]
+    #[error("timed out {}after {} ({attempts} attempt{}) fetching {url}", if *connecting { "connecting " } else { "" }, human_duration(*timeout), plural(*attempts))]
     Timeout {
         /// URL requested.
         url: String,
-        /// Per-attempt total timeout.
+        /// The limit that fired: the connect timeout when `connecting`, else the
+        /// per-attempt total timeout.
         timeout: Duration,
+        /// Whether the connection (TCP + TLS handshake) was not established in time.
+        connecting: bool,
         /// Attempts made.
         attempts: u32,
     },
@@ -191,6 +194,7 @@ mod tests {
         let e = FetchError::Timeout {
             url: "http://x/a".into(),
             timeout: Duration::from_secs(30),
+            connecting: false,
             attempts: 3,
         };
         assert_eq!(

@@ -164,6 +164,9 @@ enum Target {
 impl HttpFetcher {
     /// Builds the client and opens (creating if needed) the cache directory.
     pub fn new(opts: FetchOptions) -> Result<Self, FetchError> {
+        // reqwest is built without a bundled crypto provider (see Cargo.toml). An error
+        // here only means a provider is already installed process-wide, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::blocking::Client::builder()
             .user_agent(opts.user_agent.clone())
             .connect_timeout(opts.connect_timeout)
@@ -355,6 +358,7 @@ impl HttpFetcher {
         let timeout_err = || FetchError::Timeout {
             url: url.to_string(),
             timeout: self.opts.timeout,
+            connecting: false,
             attempts: 1,
         };
         let mut resp = self
@@ -528,9 +532,15 @@ fn from_reqwest(e: &reqwest::Error, url: &Url, opts: &FetchOptions) -> FetchErro
     }
     let kinds = io_kinds(e);
     if e.is_timeout() || kinds.contains(&std::io::ErrorKind::TimedOut) {
+        let connecting = e.is_connect();
         return FetchError::Timeout {
             url: url.to_string(),
-            timeout: opts.timeout,
+            timeout: if connecting {
+                opts.connect_timeout
+            } else {
+                opts.timeout
+            },
+            connecting,
             attempts: 1,
         };
     }
@@ -554,6 +564,7 @@ fn from_io(e: &std::io::Error, url: &Url, opts: &FetchOptions) -> FetchError {
         return FetchError::Timeout {
             url: url.to_string(),
             timeout: opts.timeout,
+            connecting: false,
             attempts: 1,
         };
     }

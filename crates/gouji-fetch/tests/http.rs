@@ -95,6 +95,16 @@ fn respond(req: tiny_http::Request, flaky: &AtomicUsize) {
             std::thread::sleep(Duration::from_secs(5));
             bytes(200, "text/plain", b"late")
         }
+        "/stall-body" => {
+            let _ = req.respond(Response::new(
+                StatusCode(200),
+                vec![header("Content-Type", "application/pdf")],
+                StallingBody { sent: false },
+                Some(1000),
+                None,
+            ));
+            return;
+        }
         "/big" => bytes(200, "application/pdf", &vec![b'x'; 2 << 20]),
         "/big-chunked" => {
             // No Content-Length: the limit must be enforced while streaming.
@@ -116,6 +126,24 @@ fn respond(req: tiny_http::Request, flaky: &AtomicUsize) {
         _ => bytes(404, "text/plain", b"not here"),
     };
     let _ = req.respond(resp);
+}
+
+/// Sends 100 bytes of a promised 1000, then stalls.
+struct StallingBody {
+    sent: bool,
+}
+
+impl std::io::Read for StallingBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.sent {
+            std::thread::sleep(Duration::from_secs(5));
+            return Ok(0);
+        }
+        self.sent = true;
+        let n = buf.len().min(100);
+        buf[..n].fill(b'%');
+        Ok(n)
+    }
 }
 
 fn serve() -> TestServer {
@@ -416,5 +444,107 @@ fn refused_connection_is_a_network_error() {
     assert!(
         matches!(err, FetchError::Network { attempts: 3, .. }),
         "{err:?}"
+    );
+}
+
+#[test]
+fn body_stalling_midway_times_out_fast() {
+    let s = serve();
+    let f = fetcher(FetchOptions {
+        timeout: Duration::from_millis(300),
+        retries: 0,
+        ..test_opts()
+    });
+    let t0 = Instant::now();
+    let err = f.fetch(&s.url("/stall-body")).expect_err("stall");
+    assert!(
+        matches!(err, FetchError::Timeout { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t0.elapsed()
+    );
+}
+
+#[test]
+fn dropped_connection_is_retried() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    {
+        let accepted = accepted.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                let n = accepted.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(conn);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|k| k > 2) {
+                    line.clear();
+                }
+                let mut conn = reader.into_inner();
+                if n == 0 {
+                    // Hang up without an answer, as an overloaded server does.
+                    continue;
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        });
+    }
+    let f = fetcher(test_opts());
+    let got = f
+        .fetch(&format!("http://127.0.0.1:{port}/x"))
+        .expect("second attempt succeeds");
+    assert_eq!(got.bytes, b"ok");
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn https_against_plain_http_fails_cleanly() {
+    // Proves the TLS stack (ring provider) is wired up: a handshake is attempted and
+    // fails with an error, not a panic about a missing crypto provider.
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let f = fetcher(FetchOptions {
+        retries: 0,
+        ..test_opts()
+    });
+    let err = f
+        .fetch(&format!("https://127.0.0.1:{port}/x"))
+        .expect_err("not TLS");
+    assert!(matches!(err, FetchError::Network { .. }), "{err:?}");
+    eprintln!("{err}");
+}
+
+#[test]
+fn connect_timeout_is_named_as_such() {
+    // A listener that never accepts still completes TCP handshakes (backlog), so use a
+    // TLS handshake that never gets an answer instead.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let f = fetcher(FetchOptions {
+        connect_timeout: Duration::from_millis(200),
+        retries: 0,
+        ..test_opts()
+    });
+    let err = f
+        .fetch(&format!("https://127.0.0.1:{port}/x"))
+        .expect_err("silent server");
+    drop(listener);
+    assert!(
+        err.to_string()
+            .starts_with("timed out connecting after 0.2 s"),
+        "{err}"
     );
 }
