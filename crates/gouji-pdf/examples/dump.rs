@@ -46,8 +46,8 @@ fn main() {
                 println!("T [{}] {}x{}", t.at, t.rows, t.cols);
                 for c in &t.cells {
                     println!(
-                        "  ({},{}) {}x{} {:?}",
-                        c.row, c.col, c.row_span, c.col_span, c.text
+                        "  ({},{}) {}x{} [{}] {:?}",
+                        c.row, c.col, c.row_span, c.col_span, c.at, c.text
                     );
                 }
             }

@@ -15,6 +15,8 @@ pub(crate) struct PCell {
     pub rs: usize,
     pub cs: usize,
     pub text: String,
+    /// Page and top-left corner, for provenance.
+    pub at: (u32, f32, f32),
     /// Cell borders (top, bottom) and its text's extent (top, bottom), for telling a
     /// merged cell cut by a page break (text hugging the cut) from a cell of its own.
     pub geom: Option<CellGeom>,
@@ -486,37 +488,42 @@ fn is_numeric(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || ".,%-+".contains(c) || c == '，' || c == '％')
 }
 
-/// Unruled tables: runs of lines with at least three fragments, two of them numbers.
+/// A data row of an unruled table: beside a label, at least one number, and the numbers
+/// never first (a sentence that starts with a year is no table row).
+fn is_data_line(l: &Line) -> bool {
+    l.frags.len() >= 2
+        && l.frags.iter().skip(1).any(|f| is_numeric(&f.text))
+        && (l.frags.iter().filter(|f| is_numeric(&f.text)).count() >= 2
+            || !is_numeric(&l.frags[0].text))
+}
+
+/// Unruled tables. Data rows are lines with numbers in separate fragments; the columns are
+/// the x-ranges their fragments cover. Wrapped label lines between data rows (often set
+/// half a line above and below the numbers) join the nearest data row; header lines right
+/// above the first data row become rows of their own.
 fn stream_tables(lines: &mut Vec<Line>, page: u32) -> Vec<PTable> {
-    let tabular = |l: &Line| {
-        l.frags.len() >= 3 && l.frags.iter().filter(|f| is_numeric(&f.text)).count() >= 2
-    };
+    let data: Vec<usize> = (0..lines.len())
+        .filter(|&i| is_data_line(&lines[i]))
+        .collect();
     let mut tables = Vec::new();
-    let mut keep = vec![true; lines.len()];
-    let mut i = 0;
-    while i < lines.len() {
-        if !tabular(&lines[i]) {
-            i += 1;
-            continue;
+    let mut used = vec![false; lines.len()];
+    let mut k = 0;
+    while k < data.len() {
+        // A cluster: data rows at most a few lines apart.
+        let mut end = k + 1;
+        while end < data.len() {
+            let (a, b) = (&lines[data[end - 1]], &lines[data[end]]);
+            if b.y0 - a.y1 > 3.0 * a.size.max(b.size) {
+                break;
+            }
+            end += 1;
         }
-        let mut j = i + 1;
-        while j < lines.len() && tabular(&lines[j]) {
-            j += 1;
-        }
-        if j - i < 2 {
-            i = j;
-            continue;
-        }
-        // A header line right above the numbers, with as many columns, belongs too.
-        let start = if i > 0 && lines[i - 1].frags.len() >= 3 && keep[i - 1] {
-            i - 1
-        } else {
-            i
-        };
-        let run = &lines[start..j];
-        let mut spans: Vec<(f32, f32)> = run
+        let rows_idx = &data[k..end];
+        k = end;
+        // Columns from the data rows' fragments.
+        let mut spans: Vec<(f32, f32)> = rows_idx
             .iter()
-            .flat_map(|l| l.frags.iter().map(|f| (f.x0, f.x1)))
+            .flat_map(|&i| lines[i].frags.iter().map(|f| (f.x0, f.x1)))
             .collect();
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut cols: Vec<(f32, f32)> = Vec::new();
@@ -526,56 +533,119 @@ fn stream_tables(lines: &mut Vec<Line>, page: u32) -> Vec<PTable> {
                 _ => cols.push((a, b)),
             }
         }
-        if cols.len() < 3 {
-            i = j;
+        if cols.len() < 2 {
             continue;
         }
-        let mut cells = Vec::new();
-        for (r, l) in run.iter().enumerate() {
-            let mut row: Vec<String> = vec![String::new(); cols.len()];
-            for f in &l.frags {
-                let cx = (f.x0 + f.x1) / 2.0;
-                let c = cols.partition_point(|col| col.1 < cx).min(cols.len() - 1);
-                if !row[c].is_empty() {
-                    row[c].push(' ');
-                }
-                row[c].push_str(&f.text);
+        let (tx0, tx1) = (cols[0].0, cols[cols.len() - 1].1);
+        let first = rows_idx[0];
+        // Header lines: directly above, close, and inside the table's width.
+        let mut top = first;
+        while top > 0 {
+            let (h, below) = (&lines[top - 1], &lines[top]);
+            let close = below.y0 - h.y1 <= 1.2 * h.size.max(below.size);
+            // Headers are centred over their columns and may overhang the numbers.
+            let inside = h.x0 >= tx0 - 2.0 * h.size && h.x1 <= tx1 + (4.0 * h.size).max(40.0);
+            if !(close && inside && !used[top - 1] && (h.frags.len() >= 2 || is_data_line(h))) {
+                break;
             }
-            for (c, text) in row.into_iter().enumerate() {
-                if !text.is_empty() {
-                    cells.push(PCell {
-                        r,
-                        c,
-                        rs: 1,
-                        cs: 1,
-                        text,
-                        geom: None,
-                    });
+            top -= 1;
+        }
+        // One data row is a table only under a header naming its columns.
+        if rows_idx.len() < 2 && top == first {
+            continue;
+        }
+        // Row bands: header lines one each, then one per data row, split halfway.
+        let mut bands: Vec<(f32, f32)> = (top..first).map(|i| (lines[i].y0, lines[i].y1)).collect();
+        let header_rows = bands.len();
+        for (n, &i) in rows_idx.iter().enumerate() {
+            let cy = (lines[i].y0 + lines[i].y1) / 2.0;
+            let lo = if n == 0 {
+                bands
+                    .last()
+                    .map_or(lines[i].y0 - 0.6 * lines[i].size, |b| b.1.min(lines[i].y0))
+            } else {
+                let p = rows_idx[n - 1];
+                ((lines[p].y0 + lines[p].y1) / 2.0 + cy) / 2.0
+            };
+            let hi = match rows_idx.get(n + 1) {
+                Some(&q) => (cy + (lines[q].y0 + lines[q].y1) / 2.0) / 2.0,
+                None => lines[i].y1 + 0.6 * lines[i].size,
+            };
+            bands.push((lo, hi));
+        }
+        let mut texts: std::collections::BTreeMap<(usize, usize), (usize, String)> =
+            Default::default();
+        let mut member = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            if used[i] {
+                continue;
+            }
+            let cy = (l.y0 + l.y1) / 2.0;
+            let r = if (top..first).contains(&i) {
+                i - top
+            } else {
+                // Wrapped label lines belong to the band they sit in, if inside the table.
+                let Some(r) =
+                    (header_rows..bands.len()).find(|&r| cy >= bands[r].0 && cy < bands[r].1)
+                else {
+                    continue;
+                };
+                if !is_data_line(l) && (l.x0 < tx0 - 2.0 * l.size || l.x1 > tx1 + 2.0 * l.size) {
+                    continue;
                 }
+                r
+            };
+            member.push(i);
+            for f in &l.frags {
+                let over: Vec<usize> = (0..cols.len())
+                    .filter(|&c| f.x1.min(cols[c].1) - f.x0.max(cols[c].0) > 0.0)
+                    .collect();
+                let (c0, c1) = match (over.first(), over.last()) {
+                    (Some(&a), Some(&b)) => (a, b),
+                    _ => {
+                        let cx = (f.x0 + f.x1) / 2.0;
+                        let c = cols.partition_point(|col| col.1 < cx).min(cols.len() - 1);
+                        (c, c)
+                    }
+                };
+                let e = texts.entry((r, c0)).or_insert((1, String::new()));
+                e.0 = e.0.max(c1 - c0 + 1);
+                join_wrapped(&mut e.1, &f.text);
             }
         }
+        for &i in &member {
+            used[i] = true;
+        }
+        let cells = texts
+            .into_iter()
+            .map(|((r, c), (cs, text))| PCell {
+                r,
+                c,
+                rs: 1,
+                cs,
+                at: (page, cols[c].0, bands[r].0),
+                text,
+                geom: None,
+            })
+            .collect();
         let mut xs: Vec<f32> = cols.iter().map(|c| c.0).collect();
-        xs.push(cols.last().map_or(0.0, |c| c.1));
-        let mut ys: Vec<f32> = run.iter().map(|l| l.y0).collect();
-        ys.push(run.last().map_or(0.0, |l| l.y1));
+        xs.push(tx1);
+        let mut ys: Vec<f32> = bands.iter().map(|b| b.0).collect();
+        ys.push(bands.last().map_or(0.0, |b| b.1));
         tables.push(PTable {
             page,
             last_page: page,
             xs,
             ys,
-            rows: run.len(),
+            rows: bands.len(),
             cells,
             ruled: false,
         });
-        for k in keep.iter_mut().take(j).skip(start) {
-            *k = false;
-        }
-        i = j;
     }
-    let mut k = 0;
+    let mut n = 0;
     lines.retain(|_| {
-        k += 1;
-        keep[k - 1]
+        n += 1;
+        !used[n - 1]
     });
     tables
 }
@@ -645,6 +715,7 @@ pub(crate) fn layout_page(pc: &PageContent, page: u32, max_positions: usize) -> 
                     rs,
                     cs,
                     text: cell_text(gs),
+                    at: (page, grid.xs[c], grid.ys[r]),
                     geom,
                 }
             })
@@ -799,20 +870,23 @@ mod tests {
 
     #[test]
     fn stream_table_from_aligned_numbers() {
-        let mk = |y: f32, parts: &[(&str, f32)]| Line {
-            x0: 0.0,
-            y0: y,
-            x1: 300.0,
-            y1: y + 10.0,
-            size: 10.0,
-            frags: parts
+        let mk = |y: f32, parts: &[(&str, f32)]| {
+            let frags: Vec<Frag> = parts
                 .iter()
                 .map(|&(t, x)| Frag {
                     x0: x,
                     x1: x + 8.0 * t.chars().count() as f32,
                     text: t.into(),
                 })
-                .collect(),
+                .collect();
+            Line {
+                x0: frags[0].x0,
+                y0: y,
+                x1: frags[frags.len() - 1].x1,
+                y1: y + 10.0,
+                size: 10.0,
+                frags,
+            }
         };
         let mut lines = vec![
             mk(0.0, &[("intro text", 0.0)]),
@@ -822,16 +896,13 @@ mod tests {
         ];
         let t = stream_tables(&mut lines, 1);
         assert_eq!(t.len(), 1);
-        assert_eq!(lines.len(), 1);
+        assert_eq!(lines.len(), 1, "{lines:?} {t:?}");
         assert_eq!(t[0].rows, 3);
         assert_eq!(t[0].xs.len(), 4);
-        assert!(t[0].cells.contains(&PCell {
-            r: 2,
-            c: 2,
-            rs: 1,
-            cs: 1,
-            text: "44".into(),
-            geom: None
-        }));
+        assert!(
+            t[0].cells
+                .iter()
+                .any(|c| (c.r, c.c, c.rs, c.cs, c.text.as_str()) == (2, 2, 1, 1, "44"))
+        );
     }
 }

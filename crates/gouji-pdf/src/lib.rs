@@ -300,17 +300,58 @@ fn drop_margins(pages: &mut [PageItems]) {
     }
 }
 
-/// Column-boundary mapping of `next` onto `prev` when every boundary of `next` lines up
-/// with one of `prev` (tolerance a few points) and the outer edges agree.
-fn column_map(prev: &[f32], next: &[f32]) -> Option<Vec<usize>> {
+/// The shared column boundaries of two parts of a table split by a page break: the outer
+/// edges agree and most boundaries of the part with fewer columns line up with the other's
+/// (within a few points). A part may lack some boundaries (a header row merged across
+/// columns the continuation splits), so the union is the joined table's boundaries.
+fn joint_columns(prev: &[f32], next: &[f32]) -> Option<Vec<f32>> {
     const TOL: f32 = 3.0;
     let (pf, pl, nf, nl) = (prev.first()?, prev.last()?, next.first()?, next.last()?);
     if (pf - nf).abs() > TOL || (pl - nl).abs() > TOL {
         return None;
     }
-    next.iter()
-        .map(|x| prev.iter().position(|p| (p - x).abs() <= TOL))
-        .collect()
+    let (few, many) = if prev.len() <= next.len() {
+        (prev, next)
+    } else {
+        (next, prev)
+    };
+    let shared = few
+        .iter()
+        .filter(|x| many.iter().any(|m| (m - *x).abs() <= TOL))
+        .count();
+    if shared * 5 < few.len() * 4 {
+        return None;
+    }
+    let mut all: Vec<f32> = prev.iter().chain(next).copied().collect();
+    all.sort_by(f32::total_cmp);
+    let mut out: Vec<f32> = Vec::new();
+    for x in all {
+        match out.last() {
+            Some(l) if x - l <= TOL => {}
+            _ => out.push(x),
+        }
+    }
+    Some(out)
+}
+
+/// Moves cells from boundaries `old` onto the finer boundaries `new`.
+fn remap_columns(cells: &mut [PCell], old: &[f32], new: &[f32]) {
+    let idx = |x: f32| -> usize {
+        let mut best = 0;
+        for (i, b) in new.iter().enumerate() {
+            if (b - x).abs() < (new[best] - x).abs() {
+                best = i;
+            }
+        }
+        best
+    };
+    let map: Vec<usize> = old.iter().map(|&x| idx(x)).collect();
+    for c in cells {
+        let c0 = map.get(c.c).copied().unwrap_or(0);
+        let c1 = map.get(c.c + c.cs).copied().unwrap_or(c0 + 1);
+        c.c = c0;
+        c.cs = c1.saturating_sub(c0).max(1);
+    }
 }
 
 fn row_texts(t: &PTable, r: usize) -> Vec<(usize, usize, &str)> {
@@ -323,14 +364,11 @@ fn row_texts(t: &PTable, r: usize) -> Vec<(usize, usize, &str)> {
 
 /// Appends a continuation part to a table: columns by x-position, repeated header rows
 /// (identical to the first part's top rows) dropped.
-fn join_tables(prev: &mut PTable, next: PTable, map: &[usize]) {
+fn join_tables(prev: &mut PTable, next: PTable, cols: Vec<f32>) {
     let mut next = next;
-    for c in &mut next.cells {
-        let c0 = map.get(c.c).copied().unwrap_or(0);
-        let c1 = map.get(c.c + c.cs).copied().unwrap_or(c0 + 1);
-        c.c = c0;
-        c.cs = c1.saturating_sub(c0).max(1);
-    }
+    remap_columns(&mut prev.cells, &prev.xs, &cols);
+    remap_columns(&mut next.cells, &next.xs, &cols);
+    prev.xs = cols;
     let mut skip = 0;
     while skip < next.rows.min(prev.rows) {
         let a = row_texts(prev, skip);
@@ -373,9 +411,14 @@ fn merge_cut_cells(prev: &mut PTable, next: &mut PTable) {
             continue;
         };
         let empty_label = c.text.is_empty() && c.rs > 1;
+        // Top-aligned producers (LibreOffice) fill the first part to its bottom edge.
         let split_text = match (&p.geom, &c.geom) {
             (Some(pg), Some(cg)) => {
-                !p.text.is_empty() && !c.text.is_empty() && pg.hugs_bottom() && cg.hugs_top()
+                !p.text.is_empty()
+                    && !c.text.is_empty()
+                    && c.rs > 1
+                    && (pg.hugs_bottom() || pg.y1 - pg.ty1 < 4.0)
+                    && cg.hugs_top()
             }
             _ => false,
         };
@@ -455,11 +498,10 @@ fn push_table(t: PTable, limits: &Limits, out: &mut Document) {
     cells.sort_by_key(|c| (c.r, c.c));
     for c in cells {
         let cell_at = Provenance::Page {
-            page: t.page,
-            x: t.xs.get(c.c).copied().unwrap_or(0.0),
-            y: t.ys.get(c.r).copied().unwrap_or(0.0),
+            page: c.at.0,
+            x: c.at.1,
+            y: c.at.2,
         };
-        // Continuation rows carry the first part's page in `at`; good enough for lookup.
         if let Err(e) = b.place(c.r, c.c, c.rs, c.cs, c.text, cell_at) {
             out.warnings
                 .push(format!("page {}: table truncated: {e}", t.page));
@@ -494,14 +536,14 @@ fn assemble(pages: Vec<PageItems>, limits: &Limits, out: &mut Document) {
                         Some(Ev::Table(prev))
                             if first && t.ruled && prev.ruled && prev.last_page + 1 == t.page =>
                         {
-                            column_map(&prev.xs, &t.xs)
+                            joint_columns(&prev.xs, &t.xs)
                         }
                         _ => None,
                     };
                     match (map, evs.last_mut()) {
-                        (Some(map), Some(Ev::Table(prev))) => {
+                        (Some(cols), Some(Ev::Table(prev))) => {
                             prev.last_page = t.page;
-                            join_tables(prev, t, &map);
+                            join_tables(prev, t, cols);
                         }
                         _ => evs.push(Ev::Table(t)),
                     }
@@ -591,7 +633,7 @@ mod debug_tests {
         let Ok(pc) = crate::interp::run_page(&doc, &mut shared, page, id) else {
             return;
         };
-        for g in pc.glyphs.iter().rev().take(40) {
+        for g in pc.glyphs.iter().filter(|g| g.y0 > 125.0 && g.y0 < 140.0) {
             println!("{:?}", g);
         }
     }
