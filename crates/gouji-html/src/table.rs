@@ -233,6 +233,7 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
     let mut gb = GridBuilder::new(at, limits.max_table_positions);
     let mut fed = 0usize;
     let mut ncells = 0usize;
+    let mut cut = false;
     'groups: for group in &rows.groups {
         let glen = group.len();
         for (gi, row) in group.iter().enumerate() {
@@ -265,6 +266,7 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
                 };
                 if let Err(e) = gb.push(text, rs, cs, at) {
                     warnings.push(format!("table {index}: {e}; the rest was dropped"));
+                    cut = true;
                     break 'groups;
                 }
                 ncells += 1;
@@ -277,7 +279,19 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
             gb.clipped()
         ));
     }
-    let table = (ncells > 0).then(|| gb.finish());
+    let table = (ncells > 0).then(|| {
+        let mut t = gb.finish();
+        if cut {
+            // The row that did not fit was already started; keep only rows with cells.
+            t.rows = t
+                .cells
+                .iter()
+                .map(|c| c.row + c.row_span)
+                .max()
+                .unwrap_or(0);
+        }
+        t
+    });
     Built {
         table,
         captions,

@@ -58,7 +58,9 @@ fn check_against_truth(doc: &Document, truth_name: &str) {
         for cell in cells.iter().filter(|c| c["table"] == *name) {
             let raw = cell["raw"].as_str().expect("raw");
             want += 1;
-            let n = have.get_mut(raw).unwrap_or_else(|| panic!("{name}: missing {raw:?}"));
+            let n = have
+                .get_mut(raw)
+                .unwrap_or_else(|| panic!("{name}: missing {raw:?}"));
             assert!(*n > 0, "{name}: {raw:?} occurs more often in the truth");
             *n -= 1;
         }
@@ -111,7 +113,10 @@ fn pingtan_2024() {
     let results = find(req, "三、本");
     assert_eq!((results.row_span, results.col), (22, 0));
     let total = find(req, "（七）总计");
-    assert_eq!(right_of(req, total), ["217", "1", "0", "0", "0", "0", "218"]);
+    assert_eq!(
+        right_of(req, total),
+        ["217", "1", "0", "0", "0", "0", "218"]
+    );
     // <br> inside a cell.
     assert!(tables[2].cells.iter().any(|c| c.text == "结果\n纠正"));
 
