@@ -34,12 +34,16 @@
 //! bit per list line (done set) and 24 bytes per record (finalisation index): 24 MB for a
 //! million inputs.
 //!
-//! The list must not change between a run and its rerun: records are matched to list
-//! lines by line number.
+//! Records are matched to list lines by line number, so the list must not change
+//! between a run and its rerun, except by appending lines (a way to extend a batch).
+//! The output directory keeps a fingerprint of the list and refuses to resume with a
+//! different one ([`BatchError::ListChanged`]); [`BatchOptions::restart`] discards
+//! earlier results instead.
 
 mod finalize;
 mod journal;
 mod list;
+mod meta;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -97,6 +101,8 @@ pub struct BatchOptions {
     pub progress: bool,
     /// Print the summary on stderr at the end.
     pub print_summary: bool,
+    /// Discard the results of earlier runs in the output directory instead of resuming.
+    pub restart: bool,
 }
 
 impl Default for BatchOptions {
@@ -107,6 +113,7 @@ impl Default for BatchOptions {
                 .unwrap_or(1),
             progress: true,
             print_summary: true,
+            restart: false,
         }
     }
 }
@@ -216,6 +223,18 @@ pub enum BatchError {
         /// Output directory.
         dir: PathBuf,
     },
+    /// The output directory holds results of a different list.
+    #[error(
+        "{} holds results of a different list than {} (lines were changed, not just appended); use another output directory, or restart the batch to discard them",
+        dir.display(),
+        list.display()
+    )]
+    ListChanged {
+        /// Output directory.
+        dir: PathBuf,
+        /// The list given now.
+        list: PathBuf,
+    },
     /// A thread of the runner itself failed (a bug).
     #[error("internal error in the batch runner: {0}")]
     Internal(String),
@@ -316,19 +335,55 @@ pub fn run_batch<P: Processor + ?Sized>(
         Err(std::fs::TryLockError::Error(e)) => return Err(out_err(&lock_path)(e)),
     }
 
-    // First pass: how many inputs, and the highest line number (bounds the done set).
+    let journal_path = out_dir.join(REPORTS_JSONL);
+    if options.restart {
+        for name in [REPORTS_JSONL, CELLS_CSV, FINDINGS_CSV, meta::META_FILE] {
+            match std::fs::remove_file(out_dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(out_err(&out_dir.join(name))(e));
+                }
+                _ => {}
+            }
+        }
+    }
+    let old_meta = meta::read_meta(out_dir);
+
+    // First pass: how many inputs, the highest line number (bounds the done set), and
+    // the list's fingerprint.
+    let list_err = |source| BatchError::List {
+        path: list_path.to_path_buf(),
+        source,
+    };
+    let file = File::open(list_path).map_err(list_err)?;
+    let hashing = meta::HashingReader::new(file, old_meta.as_ref().map(|m| m.list_bytes));
+    let mut reader = list::ListReader::new(BufReader::new(hashing));
     let mut inputs = 0u64;
     let mut max_line = 0u64;
-    for item in open_list(list_path)? {
-        let (line, _) = item.map_err(|source| BatchError::List {
-            path: list_path.to_path_buf(),
-            source,
-        })?;
+    for item in reader.by_ref() {
+        let (line, _) = item.map_err(list_err)?;
         inputs += 1;
         max_line = line;
     }
+    let (list_bytes, list_sha256, list_ends_with_newline, prefix_sha) =
+        reader.into_inner().into_inner().finish();
+    let new_meta = meta::Meta {
+        list: list_path.display().to_string(),
+        list_bytes,
+        list_sha256,
+        list_ends_with_newline,
+    };
+    let has_results = std::fs::metadata(&journal_path).is_ok_and(|m| m.len() > 0);
+    if let Some(old) = &old_meta
+        && has_results
+        && !meta::compatible(old, &new_meta, prefix_sha.as_deref())
+    {
+        return Err(BatchError::ListChanged {
+            dir: out_dir.to_path_buf(),
+            list: list_path.to_path_buf(),
+        });
+    }
+    meta::write_meta(out_dir, &new_meta)?;
 
-    let journal_path = out_dir.join(REPORTS_JSONL);
     let (mut journal, done, resumed) = journal::recover(&journal_path, max_line)?;
     let pending = inputs.saturating_sub(resumed);
     let pb = progress_bar(options.progress, pending);

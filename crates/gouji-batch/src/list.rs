@@ -20,6 +20,12 @@ impl<R: BufRead> ListReader<R> {
     }
 }
 
+impl<R> ListReader<R> {
+    pub(crate) fn into_inner(self) -> R {
+        self.reader
+    }
+}
+
 /// The input on a list line, or `None` for blank and comment lines.
 pub(crate) fn parse_line(raw: &[u8], line: u64) -> Option<String> {
     // Lists are often saved by Windows editors: UTF-8 BOM, CRLF. Non-UTF-8 bytes are

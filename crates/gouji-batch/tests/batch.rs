@@ -19,6 +19,7 @@ fn opts(jobs: usize) -> BatchOptions {
         jobs,
         progress: false,
         print_summary: false,
+        ..BatchOptions::default()
     }
 }
 
@@ -315,4 +316,39 @@ fn fetching_processor_over_loopback_server() {
         gouji_batch::report_id(&recs[1]),
         sha256_hex(missing.as_bytes())
     );
+}
+
+#[test]
+fn appended_list_resumes_edited_list_is_refused_restart_discards() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("list.txt");
+    let out = dir.path().join("out");
+    std::fs::write(&list, "http://a/1\nhttp://a/2\n").expect("list");
+    run_batch(&list, &out, &FakeProcessor::new(Duration::ZERO), &opts(2)).expect("first");
+
+    // Appending lines extends the batch: only the new line runs.
+    std::fs::write(&list, "http://a/1\nhttp://a/2\nhttp://a/3\n").expect("append");
+    let p = FakeProcessor::new(Duration::ZERO);
+    let s = run_batch(&list, &out, &p, &opts(2)).expect("appended");
+    assert_eq!((s.resumed, s.processed, s.records, p.calls()), (2, 1, 3, 1));
+
+    // Editing a line would attach old records to the wrong inputs: refused.
+    std::fs::write(&list, "http://a/1\nhttp://b/2\nhttp://a/3\n").expect("edit");
+    let err = run_batch(&list, &out, &FakeProcessor::new(Duration::ZERO), &opts(2))
+        .expect_err("edited list");
+    assert!(matches!(err, BatchError::ListChanged { .. }), "{err:?}");
+    assert!(err.to_string().contains("different list"), "{err}");
+
+    let p = FakeProcessor::new(Duration::ZERO);
+    let restart = BatchOptions {
+        restart: true,
+        ..opts(2)
+    };
+    let s = run_batch(&list, &out, &p, &restart).expect("restart");
+    assert_eq!((s.resumed, s.processed, s.records, p.calls()), (0, 3, 3, 3));
+    let inputs: Vec<String> = read_records(&out)
+        .into_iter()
+        .map(|r| r.source.input)
+        .collect();
+    assert_eq!(inputs, vec!["http://a/1", "http://b/2", "http://a/3"]);
 }

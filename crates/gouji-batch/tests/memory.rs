@@ -24,6 +24,7 @@ fn child_memory() {
         jobs: 2,
         progress: false,
         print_summary: false,
+        ..BatchOptions::default()
     };
     let s = run_batch(Path::new(list), Path::new(out), &p, &opts).expect("batch");
     println!(

@@ -25,6 +25,7 @@ fn child_batch() {
         jobs: 3,
         progress: false,
         print_summary: false,
+        ..BatchOptions::default()
     };
     run_batch(Path::new(list), Path::new(out), &p, &opts).expect("child batch");
 }
