@@ -1,19 +1,26 @@
 //! Prints what the HTML extractor finds in a page: tables with their cells, paragraph
 //! count, metadata. Used by `scripts/bench-html` and for eyeballing real pages.
 //!
-//! Usage: `html_tables [--quiet] [--dump] FILE...`
+//! Usage: `html_tables [--quiet] [--dump] [--repeat N] FILE...`
+//!
+//! `--repeat N` extracts each file N more times and prints the mean in-process time per
+//! extraction (the benchmark's in-process figure).
 
 use gouji_doc::{Block, Limits};
 use std::process::ExitCode;
+use std::time::Instant;
 
 fn main() -> ExitCode {
     let mut quiet = false;
     let mut dump = false;
+    let mut repeat = 0usize;
     let mut status = ExitCode::SUCCESS;
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quiet" => quiet = true,
             "--dump" => dump = true,
+            "--repeat" => repeat = args.next().and_then(|n| n.parse().ok()).unwrap_or(100),
             path => {
                 let bytes = match std::fs::read(path) {
                     Ok(b) => b,
@@ -43,6 +50,15 @@ fn main() -> ExitCode {
                     doc.meta.date,
                     doc.meta.author
                 );
+                if repeat > 0 {
+                    let t = Instant::now();
+                    for _ in 0..repeat {
+                        let d = gouji_html::extract_html(&bytes, None, &Limits::default());
+                        std::hint::black_box(d.is_ok());
+                    }
+                    let per = t.elapsed().as_secs_f64() * 1000.0 / repeat as f64;
+                    println!("  in-process: {per:.3} ms per extraction (mean of {repeat})");
+                }
                 for w in &doc.warnings {
                     println!("  warning: {w}");
                 }

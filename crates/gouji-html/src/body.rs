@@ -31,6 +31,9 @@ const KNOWN: &[&str] = &[
     ".content",
 ];
 
+/// Known containers from `article` on are generic names that also wrap page chrome.
+const FIRST_GENERIC: &str = "article";
+
 /// How the body was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum How {
@@ -43,6 +46,21 @@ pub(crate) enum How {
 }
 
 /// The chosen body and the data tables outside it that must be read too.
+impl How {
+    /// Whether the body may still contain site chrome to filter out by class/id: true
+    /// unless it is a CMS's dedicated article-text container.
+    pub(crate) fn may_hold_chrome(&self) -> bool {
+        match self {
+            How::Known(pat) => {
+                let first_generic = KNOWN.iter().position(|p| *p == FIRST_GENERIC);
+                let here = KNOWN.iter().position(|p| p == pat);
+                matches!((here, first_generic), (Some(h), Some(g)) if h >= g)
+            }
+            How::Density | How::Whole => true,
+        }
+    }
+}
+
 pub(crate) struct Choice<'a> {
     pub body: N<'a>,
     pub how: How,
@@ -189,4 +207,70 @@ fn outside_data_tables<'a>(root: N<'a>, body: N<'a>, info: &DomInfo) -> Vec<N<'a
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    const TEXT: &str =
+        "本年度报告根据政府信息公开条例要求编制，全文包括总体情况、主动公开政府信息情况等内容。";
+
+    fn chosen(html: &str) -> (String, How) {
+        let h = Html::parse_document(html);
+        let info = DomInfo::compute(h.tree.root());
+        let c = choose(h.tree.root(), &info);
+        let el = c.body.value().as_element().map(|e| {
+            let id = e.id().unwrap_or("");
+            let class = e.attr("class").unwrap_or("");
+            format!("{}#{id}.{class}", e.name())
+        });
+        (el.unwrap_or_default(), c.how)
+    }
+
+    #[test]
+    fn specific_container_wins_over_generic_one() {
+        let html = format!(
+            "<body><div class=content><div class=TRS_Editor><p>{TEXT}</p></div><p>{TEXT}</p></div></body>"
+        );
+        let (el, how) = chosen(&html);
+        assert_eq!(el, "div#.TRS_Editor");
+        assert!(!how.may_hold_chrome());
+    }
+
+    #[test]
+    fn small_known_box_does_not_beat_a_big_article() {
+        let long = TEXT.repeat(10);
+        let html = format!(
+            "<body><div class=content><p>联系我们：电话号码</p></div><div class=xyz><p>{long}</p></div></body>"
+        );
+        let (el, how) = chosen(&html);
+        assert_eq!((el.as_str(), how), ("p#.", How::Density));
+    }
+
+    #[test]
+    fn generic_container_may_hold_chrome() {
+        let html = format!("<body><div class=content><p>{TEXT}</p></div></body>");
+        let (_, how) = chosen(&html);
+        assert_eq!(how, How::Known(".content"));
+        assert!(how.may_hold_chrome());
+    }
+
+    #[test]
+    fn nothing_to_choose() {
+        let (el, how) = chosen("<body><a href=x>x</a></body>");
+        assert_eq!((el.as_str(), how), ("body#.", How::Whole));
+    }
+
+    #[test]
+    fn breadcrumb_inside_generic_container_is_dropped() {
+        let html = format!(
+            "<body><div class=content><div class=breadcrumb>当前位置：<a href=/>首页</a>&gt;<a href=/a>政务公开</a></div>\
+             <div class=article-head>无关标题栏目</div><p>{TEXT}</p></div></body>"
+        );
+        let doc = crate::extract_html(html.as_bytes(), None, &gouji_doc::Limits::default())
+            .expect("extracts");
+        assert_eq!(doc.text().trim(), TEXT);
+    }
 }

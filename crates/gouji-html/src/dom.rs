@@ -71,13 +71,19 @@ pub(crate) fn is_block(name: &str) -> bool {
     BLOCK.contains(&name)
 }
 
+/// An attribute's value. `Element::attr` interns the name on every call, which showed up
+/// at the top of profiles; elements have few attributes, so a scan is cheaper.
+pub(crate) fn attr<'e>(el: &'e Element, name: &str) -> Option<&'e str> {
+    el.attrs().find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
 /// Whether an element and its subtree are not rendered text: scripts, styles, form
 /// controls, and elements hidden with `hidden` or an inline `display:none`.
 pub(crate) fn is_skipped(el: &Element) -> bool {
-    if SKIPPED.contains(&el.name()) || el.attr("hidden").is_some() {
+    if SKIPPED.contains(&el.name()) || attr(el, "hidden").is_some() {
         return true;
     }
-    el.attr("style").is_some_and(|s| {
+    attr(el, "style").is_some_and(|s| {
         let s: String = s
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -227,7 +233,7 @@ impl DomInfo {
                     let mut s = Stats::default();
                     if el.name() == "a" {
                         link_depth += 1;
-                        if el.attr("href").is_some() {
+                        if attr(el, "href").is_some() {
                             s.links = 1;
                         }
                     }

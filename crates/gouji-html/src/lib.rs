@@ -75,7 +75,7 @@ pub fn extract_html(
     let info = dom::DomInfo::compute(root);
     let choice = body::choose(root, &info);
 
-    let drop_chrome = !matches!(choice.how, body::How::Known(_));
+    let drop_chrome = choice.how.may_hold_chrome();
     let mut em = emit::Emitter::new(&info, limits, drop_chrome);
     // Body and outside tables in document order (none contains another).
     let outside: std::collections::HashSet<_> =

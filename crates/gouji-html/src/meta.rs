@@ -1,6 +1,6 @@
 //! Title, date and publisher the page itself states, and its links.
 
-use crate::dom::{DomInfo, N, block_text, find_element};
+use crate::dom::{DomInfo, N, attr, block_text, find_element};
 use gouji_doc::{Link, Meta, normalize_ws};
 use regex::Regex;
 use scraper::Node;
@@ -41,10 +41,10 @@ pub(crate) fn fill(meta: &mut Meta, root: N<'_>, info: &DomInfo) {
     let named = |key: &str| -> Option<String> {
         root.descendants().find_map(|n| {
             let el = n.value().as_element()?;
-            if el.name() != "meta" || !el.attr("name")?.trim().eq_ignore_ascii_case(key) {
+            if el.name() != "meta" || !attr(el, "name")?.trim().eq_ignore_ascii_case(key) {
                 return None;
             }
-            let v = one_line(el.attr("content")?);
+            let v = one_line(attr(el, "content")?);
             (!v.is_empty()).then_some(v)
         })
     };
@@ -111,7 +111,7 @@ fn title(root: N<'_>, info: &DomInfo) -> Option<String> {
 }
 
 fn style_has(el: &Element, prop: &str, values: &[&str]) -> bool {
-    let Some(style) = el.attr("style") else {
+    let Some(style) = attr(el, "style") else {
         return false;
     };
     let s: String = style
@@ -123,8 +123,7 @@ fn style_has(el: &Element, prop: &str, values: &[&str]) -> bool {
 }
 
 fn is_centered(el: &Element, n: N<'_>) -> bool {
-    el.attr("align")
-        .is_some_and(|a| a.trim().eq_ignore_ascii_case("center"))
+    attr(el, "align").is_some_and(|a| a.trim().eq_ignore_ascii_case("center"))
         || style_has(el, "text-align", &["center"])
         || el.name() == "center"
         || n.parent()
@@ -204,7 +203,7 @@ pub(crate) fn links(root: N<'_>) -> Vec<Link> {
             if el.name() != "a" {
                 return None;
             }
-            let href = el.attr("href")?.trim().to_string();
+            let href = attr(el, "href")?.trim().to_string();
             Some(Link {
                 href,
                 text: block_text(n).replace('\n', " "),

@@ -1,6 +1,6 @@
 //! HTML tables: row groups, data-versus-layout classification and grid building.
 
-use crate::dom::{DomInfo, N, block_text, is_skipped};
+use crate::dom::{DomInfo, N, attr, block_text, is_skipped};
 use gouji_doc::{GridBuilder, Limits, Provenance, Table};
 use scraper::Node;
 
@@ -132,7 +132,7 @@ fn shape(rows: &Rows<'_>) -> (usize, usize) {
         let mut w = 0usize;
         for c in cells_of(r.node) {
             cells += 1;
-            let cs = parse_span(c.value().as_element().and_then(|e| e.attr("colspan")))
+            let cs = parse_span(c.value().as_element().and_then(|e| attr(e, "colspan")))
                 .unwrap_or(1)
                 .clamp(1, MAX_COLSPAN);
             w = w.saturating_add(cs);
@@ -248,13 +248,13 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
             let remaining = glen - gi;
             for (ci, cell) in cells(row.node).enumerate() {
                 let el = cell.value().as_element();
-                let rs = match parse_span(el.and_then(|e| e.attr("rowspan"))) {
+                let rs = match parse_span(el.and_then(|e| attr(e, "rowspan"))) {
                     // rowspan="0": to the end of the row group.
                     Some(0) => remaining,
                     Some(n) => n.min(MAX_ROWSPAN).min(remaining),
                     None => 1,
                 };
-                let cs = match parse_span(el.and_then(|e| e.attr("colspan"))) {
+                let cs = match parse_span(el.and_then(|e| attr(e, "colspan"))) {
                     Some(0) | None => 1,
                     Some(n) => n.min(MAX_COLSPAN),
                 };
