@@ -95,7 +95,8 @@ pub struct FetchOptions {
     /// Time allowed for one whole attempt (connect, headers and body). Default 30 s.
     pub timeout: Duration,
     /// Extra attempts after a retryable failure (5xx, timeout, refused/reset
-    /// connection). Default 2, i.e. up to 3 attempts.
+    /// connection). Default 2, i.e. up to 3 attempts. 4xx answers (429 included) are
+    /// never retried.
     pub retries: u32,
     /// Backoff before the first retry; doubled for each further retry, with jitter.
     /// Default 1 s.
@@ -109,7 +110,8 @@ pub struct FetchOptions {
     /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`].
     pub user_agent: String,
     /// Requests in flight to one host (host:port) at a time, across all threads.
-    /// Default 2.
+    /// Default 2. The host is the one of the requested URL; a redirect to another host
+    /// is followed within the same slot.
     pub per_host_concurrency: usize,
     /// Minimum time between the starts of two requests to one host. Default 1 s.
     pub per_host_delay: Duration,
