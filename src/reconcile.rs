@@ -163,7 +163,6 @@ impl<'t> Reconciler<'t> {
                             col: None,
                             ..finding(rule, "", "", "")
                         };
-                        f.found = Some(y as f64);
                         f.message = format!(
                             "{} (template {} is for {}–{}, report year {y})",
                             rule.message,
@@ -888,7 +887,7 @@ fn clause_around(text: &str, start: usize, end: usize) -> &str {
 pub fn section_start(text: &str, labels: &[String]) -> Option<usize> {
     let alts: Vec<String> = labels.iter().map(|l| regex::escape(l)).collect();
     let re = Regex::new(&format!(
-        r"(?:第?[一二三四五六七八九十]{{1,2}}|\b\d{{1,2}})(?:部分)?[、.．:：](?:[^。，；\n]{{0,14}}?)(?:{})",
+        r"(?:第?[一二三四五六七八九十]{{1,2}}|\b\d{{1,2}})(?:部分)?[、.．:：](?:[^。，；,;\n]{{0,14}}?)(?:{})",
         alts.join("|")
     ))
     .ok()?;
@@ -901,7 +900,7 @@ mod tests {
 
     #[test]
     fn squash_removes_layout_whitespace() {
-        assert_eq!(squash("受理 3119 件，答\n复"), "受理3119件，答\n复");
+        assert_eq!(squash("受理 3119 件，答\n复"), "受理3119件,答\n复");
         assert_eq!(squash("ab cd"), "ab cd");
         assert_eq!(squash("１２件"), "12件");
     }

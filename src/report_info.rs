@@ -19,15 +19,14 @@ pub struct ReportInfo {
     pub looks_like_report: bool,
 }
 
-fn re(cell: &'static OnceLock<Regex>, src: &str) -> &'static Regex {
-    // The patterns are literals in this file, covered by the unit tests below.
-    cell.get_or_init(|| {
-        Regex::new(src).unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
-    })
+/// Compiles a literal pattern once. The patterns are literals in this file, covered by
+/// the unit tests below; a bad one would only disable its lookup, never panic.
+fn re(cell: &'static OnceLock<Option<Regex>>, src: &str) -> Option<&'static Regex> {
+    cell.get_or_init(|| Regex::new(src).ok()).as_ref()
 }
 
-fn year_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
+fn year_re() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
     re(&R, r"((?:19|20)\d\d)\s*年\s*(?:度)?")
 }
 
@@ -60,14 +59,23 @@ pub fn report_info(doc: &Document) -> ReportInfo {
         .collect();
     // Title: declared, else the first short paragraph naming the report, with a short
     // agency line before it joined on (PDF title pages print the agency on its own line).
-    let mut title = doc.meta.title.clone().filter(|t| t.contains("报告"));
+    // A declared title is taken only when it names the year: PDF Info titles are often the
+    // bare template name ("政府信息公开工作年度报告").
+    let declared = doc.meta.title.clone().filter(|t| t.contains("报告"));
+    let mut title = declared
+        .clone()
+        .filter(|t| year_re().is_some_and(|r| r.is_match(&squash(t))));
     if title.is_none() {
         for (k, p) in paras.iter().enumerate() {
             let s = squash(p);
             let s = s.trim_start_matches('#');
             if s.chars().count() <= 80 && REPORT_WORDS.iter().any(|w| s.contains(w)) {
                 let mut t = s.to_string();
-                if year_re().find(&t).is_some_and(|m| m.start() == 0) && k > 0 {
+                if year_re()
+                    .and_then(|r| r.find(&t))
+                    .is_some_and(|m| m.start() == 0)
+                    && k > 0
+                {
                     let prev = squash(paras[k - 1]);
                     if !prev.is_empty()
                         && prev.chars().count() <= 30
@@ -81,26 +89,27 @@ pub fn report_info(doc: &Document) -> ReportInfo {
             }
         }
     }
-    let title = title.map(|t| squash(&t).trim_start_matches('#').to_string());
+    let title = title
+        .or(declared)
+        .map(|t| squash(&t).trim_start_matches('#').to_string());
     // Year: from the title, else from the statistics period, else from the opening text.
     let mut year = title.as_deref().and_then(|t| {
-        year_re()
+        year_re()?
             .captures(t)
             .and_then(|c| c.get(1))
             .and_then(|m| m.as_str().parse::<i32>().ok())
     });
     if year.is_none() {
-        static PERIOD: OnceLock<Regex> = OnceLock::new();
-        let period = re(&PERIOD, r"((?:19|20)\d\d)年1月1日(?:起)?至");
+        static PERIOD: OnceLock<Option<Regex>> = OnceLock::new();
         let head: String = paras.iter().map(|p| squash(p)).collect();
-        year = period
-            .captures(&head)
+        year = re(&PERIOD, r"((?:19|20)\d\d)年1月1日(?:起)?至")
+            .and_then(|p| p.captures(&head))
             .and_then(|c| c.get(1))
             .and_then(|m| m.as_str().parse().ok());
     }
     // Agency: the title without its year and report words.
     let mut agency = title.as_deref().and_then(|t| {
-        let m = year_re().find(t)?;
+        let m = year_re()?.find(t)?;
         let before = t[..m.start()].trim_matches(|c: char| c.is_ascii_punctuation());
         if before.chars().count() >= 2 {
             return Some(before.to_string());
@@ -113,8 +122,10 @@ pub fn report_info(doc: &Document) -> ReportInfo {
         let a = after[..end].trim();
         (a.chars().count() >= 2).then(|| a.to_string())
     });
+    // A declared author is often a person (PDF Info /Author); take it only when it reads
+    // like an organisation.
     if agency.is_none() {
-        agency = doc.meta.author.clone();
+        agency = doc.meta.author.clone().filter(|a| looks_like_agency(a));
     }
     let all = squash(&doc.text());
     info.looks_like_report = title.is_some()
@@ -127,6 +138,39 @@ pub fn report_info(doc: &Document) -> ReportInfo {
     info.year = year;
     info.agency = agency;
     info
+}
+
+/// Whether a name reads like a government body rather than a person.
+fn looks_like_agency(name: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "政府",
+        "办公厅",
+        "办公室",
+        "委员会",
+        "管委会",
+        "局",
+        "厅",
+        "委",
+        "办",
+        "院",
+        "署",
+        "部",
+        "中心",
+        "区",
+        "县",
+        "市",
+        "省",
+        "镇",
+        "乡",
+        "街道",
+        "公司",
+        "所",
+        "会",
+        "处",
+        "站",
+    ];
+    let n = name.trim();
+    n.chars().count() >= 3 && ENDINGS.iter().any(|e| n.ends_with(e))
 }
 
 /// Scores each template by the weight of its features found in the document; returns the

@@ -550,7 +550,7 @@ mod tests {
         assert_eq!(ids, ["gk2021", "gk2019"]);
         let gk2021 = &ts[0];
         assert_eq!(gk2021.table("requests").unwrap().rows.len(), 30);
-        assert!(gk2019.rules.iter().all(|r| r.id != "F-FEE"));
+        assert!(ts[1].rules.iter().all(|r| r.id != "F-FEE"));
         assert!(gk2021.rules.iter().any(|r| r.id == "F-FEE"));
     }
 

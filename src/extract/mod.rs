@@ -12,6 +12,12 @@ pub enum ExtractError {
     /// Plain-text reader error.
     #[error("text: {0}")]
     Text(#[from] text::TextError),
+    /// HTML reader error.
+    #[error("html: {0}")]
+    Html(#[from] gouji_html::HtmlError),
+    /// PDF reader error.
+    #[error("pdf: {0}")]
+    Pdf(#[from] gouji_pdf::PdfError),
     /// A format gouji does not read (yet).
     #[error("unsupported format: {0}")]
     Unsupported(Format),
@@ -24,9 +30,10 @@ pub fn extract(
     charset: Option<&str>,
     limits: &Limits,
 ) -> Result<Document, ExtractError> {
-    let _ = charset;
     match format {
         Format::Text => Ok(text::extract_text(bytes, limits)?),
+        Format::Html => Ok(gouji_html::extract_html(bytes, charset, limits)?),
+        Format::Pdf => Ok(gouji_pdf::extract_pdf(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
     }
 }

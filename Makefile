@@ -1,0 +1,41 @@
+# gouji — the two commands a newcomer needs:
+#   make demo   run gouji over the bundled corpus (corpus/list.txt) into out/demo
+#   make test   formatting, lints, every test, and a check that corpus/ is current
+# Both need only the Rust toolchain (cargo, clippy, rustfmt) and python3.
+
+CARGO ?= cargo
+OUT ?= out/demo
+
+.PHONY: demo test build fmt lint unit corpus-check bench clean
+
+build:
+	$(CARGO) build --release --locked
+
+demo: build
+	./target/release/gouji run corpus/list.txt --out $(OUT)
+	@echo
+	@echo "records:  $(OUT)/reports.jsonl"
+	@echo "cells:    $(OUT)/cells.csv"
+	@echo "findings: $(OUT)/findings.csv"
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+unit:
+	$(CARGO) test --workspace --locked
+
+corpus-check:
+	python3 scripts/gen-corpus --check
+
+test: fmt lint unit corpus-check
+
+bench: build
+	scripts/bench-html
+	scripts/bench-pdf
+
+clean:
+	$(CARGO) clean
+	rm -rf out

@@ -1,0 +1,62 @@
+//! The report the project started from (`../shared/seed/`, tab-separated text).
+
+mod common;
+
+use common::*;
+use gouji::model::Severity;
+
+fn seed() -> std::path::PathBuf {
+    repo().join("../shared/seed/000_5f82d2a5beaa33e3.txt")
+}
+
+#[test]
+fn seed_gives_two_hundred_zero_cells_and_no_findings() {
+    let rec = run(&seed());
+    assert_eq!(rec.report.template, "gk2021");
+    assert_eq!(rec.report.year, Some(2023));
+    assert_eq!(rec.report.agency.as_deref(), Some("惠济区财政局"));
+    assert_eq!(rec.cells.len(), 200);
+    assert!(
+        rec.cells.iter().all(|c| c.value == Some(0.0)),
+        "a non-zero cell"
+    );
+    for (t, n) in [("active", 10), ("requests", 175), ("appeals", 15)] {
+        assert_eq!(rec.cells.iter().filter(|c| c.table == t).count(), n, "{t}");
+    }
+    let serious: Vec<_> = rec
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    assert!(serious.is_empty(), "{serious:#?}");
+}
+
+#[test]
+fn seed_with_three_new_requests_breaks_the_balance_in_two_columns() {
+    let text = std::fs::read_to_string(seed()).expect("seed");
+    let old = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0";
+    assert!(text.contains(old));
+    let changed = text.replace(
+        old,
+        "一、本年新收政府信息公开申请数量\t\t3\t0\t0\t0\t0\t0\t3",
+    );
+    let dir = std::env::temp_dir().join(format!("gouji-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let path = dir.join("seed3.txt");
+    std::fs::write(&path, changed).expect("write");
+    let rec = run(&path);
+    let errors: Vec<(String, Option<String>)> = rec
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.rule.clone(), f.col.clone()))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            ("T3-BAL".to_string(), Some("natural_person".to_string())),
+            ("T3-BAL".to_string(), Some("total".to_string())),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
