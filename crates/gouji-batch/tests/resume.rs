@@ -59,6 +59,25 @@ fn run_and_kill(list: &Path, out: &Path, after_records: usize) -> usize {
     count_lines(&journal)
 }
 
+/// Line numbers of the complete records in the journal.
+fn journal_lines(out: &Path) -> Vec<u64> {
+    let text = std::fs::read(out.join("reports.jsonl")).unwrap_or_default();
+    let complete = match text.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &text[..=i],
+        None => &text[..0],
+    };
+    String::from_utf8_lossy(complete)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<gouji_model::Record>(l)
+                .expect("complete journal lines are records")
+                .source
+                .line
+                .expect("line")
+        })
+        .collect()
+}
+
 fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     ["reports.jsonl", "cells.csv", "findings.csv"]
         .iter()
@@ -129,4 +148,40 @@ fn killed_runs_resume_to_the_same_outputs() {
         }
     }
     assert_eq!(lines, expected);
+}
+
+#[test]
+fn kills_at_arbitrary_moments_never_duplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("list.txt");
+    let text: String = (1..=60)
+        .map(|i| format!("http://127.0.0.1/doc/{i}\n"))
+        .collect();
+    std::fs::write(&list, text).expect("list");
+    let out = dir.path().join("out");
+    // Fixed delays spread over a whole run (about 60 × 15 ms / 3 jobs ≈ 300 ms plus
+    // process start), so kills land before, during and after the work and the
+    // finalisation.
+    let mut at_kill = Vec::new();
+    for delay_ms in [3u64, 25, 60, 90, 130, 170, 220, 280, 350, 450] {
+        let mut c = child(&list, &out);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = c.kill();
+        let _ = c.wait();
+        let mut lines = journal_lines(&out);
+        at_kill.push(lines.len());
+        let n = lines.len();
+        lines.sort_unstable();
+        lines.dedup();
+        assert_eq!(
+            lines.len(),
+            n,
+            "duplicate record after a kill at {delay_ms} ms"
+        );
+    }
+    eprintln!("records after each kill: {at_kill:?}");
+    run_to_end(&list, &out);
+    assert_eq!(journal_lines(&out), (1..=60).collect::<Vec<u64>>());
+    let cells = std::fs::read_to_string(out.join("cells.csv")).expect("cells");
+    assert_eq!(cells.lines().count(), 1 + 60 * 3);
 }
