@@ -318,8 +318,7 @@ impl Interp<'_> {
         res: Option<&Dictionary>,
         depth: usize,
     ) -> Result<(), PdfError> {
-        for op in lopdf::content::Content::decode_iter(content) {
-            let Ok(op) = op else { break };
+        crate::lexer::for_each_op(content, |op, operands| {
             self.ops += 1;
             if self.ops > self.shared.max_ops {
                 return Err(PdfError::TooManyOps {
@@ -327,9 +326,8 @@ impl Interp<'_> {
                     limit: self.shared.max_ops,
                 });
             }
-            self.op(&op.operator, &op.operands, res, depth)?;
-        }
-        Ok(())
+            self.op(op, operands, res, depth)
+        })
     }
 
     fn op(

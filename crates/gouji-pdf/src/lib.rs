@@ -14,6 +14,7 @@ mod cmap;
 mod font;
 mod interp;
 mod layout;
+mod lexer;
 
 use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenance};
 use interp::Shared;
