@@ -34,6 +34,26 @@
 //! bit per list line (done set) and 24 bytes per record (finalisation index): 24 MB for a
 //! million inputs.
 //!
+//! # Example
+//!
+//! ```no_run
+//! use gouji_batch::{BatchOptions, run_batch};
+//! use gouji_model::{Record, Source};
+//!
+//! let process = |input: &str, _line: u64| {
+//!     let source = Source { input: input.into(), format: "unknown".into(), ..Source::default() };
+//!     Record::failed(source, "fetch", "not implemented")
+//! };
+//! let summary = run_batch(
+//!     "urls.txt".as_ref(),
+//!     "out".as_ref(),
+//!     &process,
+//!     &BatchOptions::default(),
+//! )?;
+//! assert_eq!(summary.records, summary.inputs);
+//! # Ok::<(), gouji_batch::BatchError>(())
+//! ```
+//!
 //! Records are matched to list lines by line number, so the list must not change
 //! between a run and its rerun, except by appending lines (a way to extend a batch).
 //! The output directory keeps a fingerprint of the list and refuses to resume with a
@@ -78,15 +98,13 @@ pub trait Processor: Send + Sync {
     fn process(&self, input: &str, line: u64) -> Record;
 }
 
-impl<T: Processor + ?Sized> Processor for &T {
+/// Any `Fn(&str, u64) -> Record` closure is a processor.
+impl<F> Processor for F
+where
+    F: Fn(&str, u64) -> Record + Send + Sync,
+{
     fn process(&self, input: &str, line: u64) -> Record {
-        (**self).process(input, line)
-    }
-}
-
-impl<T: Processor + ?Sized> Processor for Arc<T> {
-    fn process(&self, input: &str, line: u64) -> Record {
-        (**self).process(input, line)
+        self(input, line)
     }
 }
 

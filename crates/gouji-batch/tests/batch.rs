@@ -352,3 +352,23 @@ fn appended_list_resumes_edited_list_is_refused_restart_discards() {
         .collect();
     assert_eq!(inputs, vec!["http://a/1", "http://b/2", "http://a/3"]);
 }
+
+#[test]
+fn closures_are_processors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "a\nb\n").expect("list");
+    let process = |input: &str, _line: u64| {
+        Record::failed(
+            Source {
+                input: input.into(),
+                format: "unknown".into(),
+                ..Source::default()
+            },
+            "fetch",
+            "offline",
+        )
+    };
+    let s = run_batch(&list, &dir.path().join("out"), &process, &opts(1)).expect("batch");
+    assert_eq!((s.records, s.failed), (2, 2));
+}

@@ -548,3 +548,40 @@ fn connect_timeout_is_named_as_such() {
         "{err}"
     );
 }
+
+#[test]
+fn damaged_cache_entries_are_misses() {
+    let s = serve();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let opts = FetchOptions {
+        cache_dir: Some(cache.clone()),
+        ..test_opts()
+    };
+    let url = s.url("/counted.html");
+    let first = fetcher(opts.clone()).fetch(&url).expect("first");
+    // What a kill could leave at worst: stray temp files, and (from another cause) an
+    // index entry whose blob is gone or an index entry cut short.
+    std::fs::write(cache.join("tmp/123-0-deadbeef"), b"half a blob").expect("tmp");
+    let blob = cache
+        .join("blobs")
+        .join(&first.sha256[..2])
+        .join(&first.sha256);
+    std::fs::remove_file(&blob).expect("remove blob");
+    let offline = fetcher(FetchOptions {
+        offline: true,
+        ..opts.clone()
+    });
+    assert!(matches!(
+        offline.fetch(&url),
+        Err(FetchError::NotCached { .. })
+    ));
+    let again = fetcher(opts.clone()).fetch(&url).expect("refetch");
+    assert!(!again.from_cache);
+    for entry in std::fs::read_dir(cache.join("index")).expect("index") {
+        let path = entry.expect("entry").path();
+        std::fs::write(&path, b"{\"url\": \"http").expect("truncate index");
+    }
+    assert!(offline.fetch(&url).is_err());
+    assert!(!fetcher(opts).fetch(&url).expect("refetch").from_cache);
+}
