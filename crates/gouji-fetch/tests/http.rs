@@ -123,6 +123,8 @@ fn respond(req: tiny_http::Request, flaky: &AtomicUsize) {
             r#"<html><a href="/index.html">首页</a><a href="files/annex.pdf">附件：2023年报告</a></html>"#.as_bytes(),
         ),
         "/files/annex.pdf" => bytes(200, "application/pdf", PDF_BYTES),
+        // `/年报 2023.pdf` as the client must send it.
+        "/%E5%B9%B4%E6%8A%A5%202023.pdf" => bytes(200, "application/pdf", PDF_BYTES),
         _ => bytes(404, "text/plain", b"not here"),
     };
     let _ = req.respond(resp);
@@ -584,4 +586,13 @@ fn damaged_cache_entries_are_misses() {
     }
     assert!(offline.fetch(&url).is_err());
     assert!(!fetcher(opts).fetch(&url).expect("refetch").from_cache);
+}
+
+#[test]
+fn non_ascii_urls_are_percent_encoded() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let got = f.fetch(&s.url("/年报 2023.pdf")).expect("fetch");
+    assert_eq!(got.bytes, PDF_BYTES);
+    assert_eq!(got.input, s.url("/年报 2023.pdf"));
 }
