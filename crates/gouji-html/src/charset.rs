@@ -62,11 +62,20 @@ pub fn sniff_meta_charset(bytes: &[u8]) -> Option<String> {
 
 /// Picks the declaration to trust: the transport's charset if it names a real encoding,
 /// else the document's own `<meta>` declaration.
+///
+/// Exception: an HTTP charset that is a Western single-byte encoding (`ISO-8859-1` and its
+/// aliases all mean windows-1252) on non-ASCII bytes is a server default, not a statement
+/// about the page. Chinese sites send it for GBK pages routinely, and it would decode
+/// without a single error into mojibake, so the page's own declaration (or detection)
+/// decides instead.
 pub(crate) fn declared_label(bytes: &[u8], http: Option<&str>) -> Option<String> {
     if let Some(label) = http
         && let Some(enc) = usable(label.trim().trim_matches(['"', '\'']).as_bytes())
     {
-        return Some(enc.name().to_string());
+        let server_default = enc == encoding_rs::WINDOWS_1252 && !bytes.is_ascii();
+        if !server_default {
+            return Some(enc.name().to_string());
+        }
     }
     sniff_meta_charset(bytes)
 }
@@ -270,5 +279,19 @@ mod tests {
             Some("Big5")
         );
         assert_eq!(declared_label(page, None).as_deref(), Some("Big5"));
+    }
+
+    #[test]
+    fn latin1_server_default_defers_to_the_page() {
+        let page = "<meta charset=gbk>年".as_bytes();
+        assert_eq!(
+            declared_label(page, Some("iso-8859-1")).as_deref(),
+            Some("GBK")
+        );
+        let ascii = b"<meta charset=gbk>";
+        assert_eq!(
+            declared_label(ascii, Some("iso-8859-1")).as_deref(),
+            Some("windows-1252")
+        );
     }
 }

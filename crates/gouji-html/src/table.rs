@@ -69,14 +69,15 @@ pub(crate) fn rows(table: N<'_>) -> Rows<'_> {
                     groups.push(take(&loose, &mut index));
                     loose.clear();
                 }
-                if !rendered(&child) {
-                    continue;
-                }
                 let trs: Vec<N<'_>> = child
                     .children()
                     .filter(|c| element_name(c) == Some("tr"))
                     .collect();
+                // Hidden groups still count for the source-order row numbers.
                 let rows = take(&trs, &mut index);
+                if !rendered(&child) {
+                    continue;
+                }
                 if g == "tfoot" {
                     feet.push(rows);
                 } else {

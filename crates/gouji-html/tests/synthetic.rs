@@ -95,6 +95,17 @@ fn http_charset_beats_meta() {
 }
 
 #[test]
+fn latin1_http_default_does_not_make_mojibake() {
+    let html = format!(
+        "<meta http-equiv=Content-Type content='text/html; charset=gb2312'><p>{REPORT}</p>"
+    );
+    let (bytes, _, _) = encoding_rs::GBK.encode(&html);
+    let doc = extract_html(&bytes, Some("ISO-8859-1"), &Limits::default()).expect("extracts");
+    assert_eq!(doc.meta.encoding.as_deref(), Some("GBK"));
+    assert!(doc.text().contains(REPORT));
+}
+
+#[test]
 fn mislabelled_pages() {
     // Declared GB2312, actually UTF-8.
     let html = format!("<meta charset=gb2312><p>{REPORT}</p>");
