@@ -17,4 +17,5 @@ pub mod number;
 pub mod pipeline;
 pub mod reconcile;
 pub mod report_info;
+pub mod run;
 pub mod template;

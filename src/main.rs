@@ -4,15 +4,22 @@
 use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
+use gouji::run::PipelineProcessor;
+use gouji_batch::{BatchOptions, run_batch};
+use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
   gouji extract report.pdf                 readable summary of one report
   gouji extract --json a.html b.txt        one JSON record per report, one per line
+  gouji extract https://www.example.gov.cn/zfxxgk/nb/2024.htm
   gouji extract --json corpus/*.txt | jq -c '.findings[] | {rule, row, col, expected, found}'
+  gouji run urls.txt --out results         batch: reports.jsonl, cells.csv, findings.csv
+  gouji run urls.txt --out results         (again after a crash: resumes, no duplicates)
 
 Exit status: 0 no finding of severity error, 1 some finding of severity error,
 2 an input could not be read.";
@@ -26,34 +33,140 @@ struct Cli {
     command: Command,
 }
 
+/// Network settings shared by the commands that fetch.
+#[derive(clap::Args, Debug, Clone)]
+struct NetArgs {
+    /// Seconds allowed for one download attempt.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Extra attempts after a 5xx answer, a timeout or a reset connection.
+    #[arg(long, default_value_t = 2)]
+    retries: u32,
+    /// Requests in flight to one host at a time.
+    #[arg(long, default_value_t = 2)]
+    per_host: usize,
+    /// Milliseconds between two requests to the same host.
+    #[arg(long, default_value_t = 1000)]
+    delay_ms: u64,
+    /// Largest download accepted, in MiB.
+    #[arg(long, default_value_t = 64)]
+    max_mib: u64,
+}
+
+impl NetArgs {
+    fn options(&self) -> FetchOptions {
+        FetchOptions {
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            retries: self.retries,
+            per_host_concurrency: self.per_host.max(1),
+            per_host_delay: Duration::from_millis(self.delay_ms),
+            max_body_bytes: self.max_mib.max(1) << 20,
+            ..FetchOptions::default()
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Extract and reconcile local report files (text, HTML, PDF…).
     #[command(after_help = EXAMPLES)]
     Extract {
-        /// Report files.
+        /// Report files or URLs.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print one JSON record per report per line (JSON Lines) instead of a summary.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        net: NetArgs,
+    },
+    /// Process a list of URLs or paths (one per line, `#` comments) into an output directory.
+    #[command(after_help = EXAMPLES)]
+    Run {
+        /// The list file.
+        list: PathBuf,
+        /// Output directory: reports.jsonl, cells.csv, findings.csv and the download cache.
+        #[arg(long)]
+        out: PathBuf,
+        /// Worker threads (default: number of cores, at most 8).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Use only the download cache in the output directory; never touch the network.
+        #[arg(long)]
+        offline: bool,
+        /// Download again even what is cached.
+        #[arg(long)]
+        refresh: bool,
+        /// Discard earlier results in the output directory instead of resuming.
+        #[arg(long)]
+        restart: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        net: NetArgs,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Extract { files, json } => extract(&files, json),
+        Command::Extract { files, json, net } => extract(&files, json, &net),
+        Command::Run {
+            list,
+            out,
+            jobs,
+            offline,
+            refresh,
+            restart,
+            quiet,
+            net,
+        } => {
+            let mut fo = net.options();
+            fo.cache_dir = Some(out.join("cache"));
+            fo.offline = offline;
+            fo.refresh = refresh;
+            let fetcher = match HttpFetcher::new(fo) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("gouji: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let processor = PipelineProcessor::new(fetcher, Options::default());
+            let mut bo = BatchOptions {
+                progress: !quiet,
+                restart,
+                ..BatchOptions::default()
+            };
+            if let Some(j) = jobs {
+                bo.jobs = j.max(1);
+            }
+            match run_batch(&list, &out, &processor, &bo) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("gouji: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 
-fn extract(files: &[PathBuf], json: bool) -> ExitCode {
+fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
     let opts = Options::default();
+    let fetcher = match HttpFetcher::new(net.options()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("gouji: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut code = 0u8;
     for f in files {
-        let rec = pipeline::process_path(f, &opts);
+        let rec = pipeline::process_input(&f.to_string_lossy(), &fetcher, &opts);
         if pipeline::unreadable(&rec) {
             code = 2;
         } else if rec.max_severity() == Some(Severity::Error) && code == 0 {

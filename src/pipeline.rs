@@ -10,6 +10,7 @@ use crate::reconcile::{Context, Reconciler};
 use crate::report_info::{detect_template, report_info};
 use crate::template::{Template, templates};
 use gouji_doc::{Document, Limits};
+use gouji_fetch::Fetch;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Status};
 use sha2::{Digest, Sha256};
 
@@ -33,19 +34,145 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Processes one document's bytes into its record. `source.input` names it; `charset` is
 /// an encoding declared by the transport (HTTP), if any.
 pub fn process_bytes(
-    mut source: Source,
+    source: Source,
     bytes: &[u8],
     charset: Option<&str>,
     opts: &Options,
 ) -> Record {
+    process_document(source, bytes, charset, opts).0
+}
+
+/// As [`process_bytes`], also returning the extracted document (for attachment links).
+fn process_document(
+    mut source: Source,
+    bytes: &[u8],
+    charset: Option<&str>,
+    opts: &Options,
+) -> (Record, Option<Document>) {
     source.sha256 = Some(sha256_hex(bytes));
     let name = source.url.clone().unwrap_or_else(|| source.input.clone());
     let format = detect(bytes, &name);
     source.format = format.as_str().to_string();
     match extract::extract(bytes, format, charset, &opts.limits) {
-        Ok(doc) => analyze(source, &doc),
-        Err(e) => Record::failed(source, "extract", e.to_string()),
+        Ok(doc) => (analyze(source, &doc), Some(doc)),
+        Err(e) => (Record::failed(source, "extract", e.to_string()), None),
     }
+}
+
+/// Most attachments of one landing page that are tried.
+const MAX_ATTACHMENTS: usize = 6;
+
+/// Extensions of linked documents that may hold a report's tables.
+const ATTACHMENT_EXTS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd"];
+
+fn rank(r: &Record) -> (u8, usize) {
+    let s = match r.status {
+        Status::Ok => 2,
+        Status::Partial => 1,
+        Status::Failed => 0,
+    };
+    (s, r.cells.len())
+}
+
+/// Fetches an input (URL or path) and processes it. A landing page whose tables are not
+/// all there has its report attachments (附件 .pdf/.doc/.xls…) fetched and processed too;
+/// the record then comes from the best attachment, says so in `source.tables_from`, and
+/// keeps the page's title, agency and year where the attachment lacks them.
+pub fn process_input(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Record {
+    let source = Source {
+        input: input.to_string(),
+        format: "unknown".into(),
+        ..Source::default()
+    };
+    let fetched = match fetcher.fetch(input) {
+        Ok(f) => f,
+        Err(e) => return Record::failed(source, "fetch", e.to_string()),
+    };
+    let mut source = source;
+    source.url = fetched
+        .final_url
+        .clone()
+        .or_else(|| is_url(input).then(|| input.to_string()));
+    let (page, doc) = process_document(source, &fetched.bytes, fetched.charset.as_deref(), opts);
+    if page.status == Status::Ok || page.source.format != "html" {
+        return page;
+    }
+    let Some(doc) = doc else { return page };
+    let base = page.source.url.clone().unwrap_or_else(|| file_url(input));
+    let mut links: Vec<String> = Vec::new();
+    for l in &doc.links {
+        let Ok(abs) = gouji_fetch::resolve_href(&base, &l.href) else {
+            continue;
+        };
+        let path = abs
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(&abs)
+            .to_ascii_lowercase();
+        let is_doc = path
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| ATTACHMENT_EXTS.contains(&ext));
+        if is_doc && !links.contains(&abs) {
+            links.push(abs);
+        }
+    }
+    let mut best: Option<Record> = None;
+    let mut notes = Vec::new();
+    for url in links.into_iter().take(MAX_ATTACHMENTS) {
+        let mut rec = match fetcher.fetch(&url) {
+            Ok(f) => {
+                let src = Source {
+                    input: input.to_string(),
+                    url: f.final_url.clone().or(Some(url.clone())),
+                    format: "unknown".into(),
+                    ..Source::default()
+                };
+                process_bytes(src, &f.bytes, f.charset.as_deref(), opts)
+            }
+            Err(e) => {
+                notes.push(format!("attachment {url}: {e}"));
+                continue;
+            }
+        };
+        for e in &rec.errors {
+            notes.push(format!("attachment {url}: {}", e.message));
+        }
+        rec.source.tables_from = Some(url.clone());
+        if best.as_ref().is_none_or(|b| rank(&rec) > rank(b)) {
+            best = Some(rec);
+        }
+    }
+    match best {
+        Some(mut rec) if rank(&rec) > rank(&page) => {
+            rec.source.url = page.source.url.clone();
+            if rec.report.agency.is_none() {
+                rec.report.agency = page.report.agency.clone();
+            }
+            if rec.report.year.is_none() {
+                rec.report.year = page.report.year;
+            }
+            if rec.report.title.is_none() {
+                rec.report.title = page.report.title.clone();
+            }
+            rec
+        }
+        _ => {
+            let mut page = page;
+            page.warnings.extend(notes);
+            page
+        }
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("file://")
+}
+
+/// A `file://` URL for a local path, so relative links on a saved page resolve.
+fn file_url(path: &str) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| std::path::PathBuf::from(path));
+    format!("file://{}", abs.display())
 }
 
 /// Maps and reconciles an extracted document.
