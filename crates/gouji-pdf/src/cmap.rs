@@ -11,6 +11,8 @@ use std::collections::HashMap;
 /// Most entries an incrementing range is expanded into; bigger ranges stay as ranges so a
 /// hostile `<0000> <FFFFFFFF>` costs nothing.
 const EXPAND_LIMIT: u32 = 4096;
+/// Most expanded entries per CMap, so many small ranges cannot add up to gigabytes.
+const MAX_ENTRIES: usize = 1 << 20;
 
 /// A code → Unicode (or code → CID) map with its codespace.
 #[derive(Debug, Default, Clone)]
@@ -203,7 +205,7 @@ impl CMap {
                                 i += 1;
                                 if let Some(((len, lo), (_, hi))) = range {
                                     let base = units(d);
-                                    if hi - lo < EXPAND_LIMIT {
+                                    if hi - lo < EXPAND_LIMIT && m.chars.len() < MAX_ENTRIES {
                                         for k in 0..=hi - lo {
                                             let s = units_to_string(&bumped(&base, k));
                                             m.chars.insert((len, lo + k), s);

@@ -111,6 +111,10 @@ pub(crate) struct Shared {
 /// Most thickness a filled rectangle may have to count as a ruling: Chromium draws 1 px
 /// borders as filled rectangles, cell shading is much thicker.
 const THIN: f64 = 3.0;
+/// Most glyphs kept per page (a dense page has ~5 000).
+const MAX_GLYPHS: usize = 1_000_000;
+/// Most subpaths in one path before painting; beyond it the path is garbage.
+const MAX_SUBPATHS: usize = 100_000;
 
 struct Interp<'a> {
     doc: &'a Document,
@@ -362,8 +366,10 @@ impl Interp<'_> {
             // Paths.
             "m" => {
                 let p = self.gs.ctm.apply(n(0), n(1));
-                self.path.push(vec![p]);
-                self.closed.push(false);
+                if self.path.len() < MAX_SUBPATHS {
+                    self.path.push(vec![p]);
+                    self.closed.push(false);
+                }
                 self.cur = Some(p);
             }
             "l" => {
@@ -397,8 +403,10 @@ impl Interp<'_> {
                 let pts = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)];
                 let sub: Vec<_> = pts.iter().map(|&(a, b)| self.gs.ctm.apply(a, b)).collect();
                 self.cur = sub.first().copied();
-                self.path.push(sub);
-                self.closed.push(true);
+                if self.path.len() < MAX_SUBPATHS {
+                    self.path.push(sub);
+                    self.closed.push(true);
+                }
             }
             "S" | "s" => self.paint(true, false),
             "f" | "F" | "f*" => self.paint(false, true),
@@ -480,7 +488,8 @@ impl Interp<'_> {
 
     fn line_to(&mut self, p: (f64, f64)) {
         match self.path.last_mut() {
-            Some(sub) => sub.push(p),
+            Some(sub) if sub.len() < MAX_SUBPATHS => sub.push(p),
+            Some(_) => {}
             None => {
                 let start = self.cur.unwrap_or(p);
                 self.path.push(vec![start, p]);
@@ -611,7 +620,7 @@ impl Interp<'_> {
                 Some(t) => {
                     let t: String = t.chars().filter(|ch| !ch.is_control()).collect();
                     let finite = [x0, y0, x1, y1, size].iter().all(|v| v.is_finite());
-                    if !t.trim().is_empty() && finite && self.out.glyphs.len() < 5_000_000 {
+                    if !t.trim().is_empty() && finite && self.out.glyphs.len() < MAX_GLYPHS {
                         self.out.glyphs.push(Glyph {
                             text: t,
                             x0: x0 as f32,

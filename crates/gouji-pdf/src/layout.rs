@@ -264,7 +264,12 @@ pub(crate) fn find_grids(segs: &[Seg], max_positions: usize) -> Vec<Grid> {
         comps.entry(uf.find(hs.len() + j)).or_default().1.push(v);
     }
     let mut grids = Vec::new();
+    // Real pages hold a handful of tables; the caps bound hostile rulings' cost.
+    let mut positions = 0usize;
     for (_, (ch, cv)) in comps {
+        if grids.len() >= 200 || positions > max_positions.saturating_mul(2) {
+            break;
+        }
         if ch.len() < 2 || cv.len() < 2 {
             continue;
         }
@@ -277,6 +282,7 @@ pub(crate) fn find_grids(segs: &[Seg], max_positions: usize) -> Vec<Grid> {
         if nr.saturating_mul(nc) > max_positions || nr * nc < 2 {
             continue;
         }
+        positions += nr * nc;
         let nearest = |bounds: &[f32], p: f32| -> usize {
             let i = bounds.partition_point(|&b| b < p);
             if i == 0 {
@@ -576,7 +582,11 @@ fn stream_tables(lines: &mut Vec<Line>, page: u32) -> Vec<PTable> {
         let mut texts: std::collections::BTreeMap<(usize, usize), (usize, String)> =
             Default::default();
         let mut member = Vec::new();
-        for (i, l) in lines.iter().enumerate() {
+        // Lines are sorted by top edge: only those starting above the last band's bottom
+        // can sit in the table.
+        let bottom = bands.last().map_or(f32::MIN, |b| b.1);
+        let end_idx = lines.partition_point(|l| l.y0 <= bottom).max(top);
+        for (i, l) in lines.iter().enumerate().take(end_idx).skip(top) {
             if used[i] {
                 continue;
             }
@@ -585,11 +595,11 @@ fn stream_tables(lines: &mut Vec<Line>, page: u32) -> Vec<PTable> {
                 i - top
             } else {
                 // Wrapped label lines belong to the band they sit in, if inside the table.
-                let Some(r) =
-                    (header_rows..bands.len()).find(|&r| cy >= bands[r].0 && cy < bands[r].1)
-                else {
+                // Data bands are contiguous and ascending.
+                let r = header_rows + bands[header_rows..].partition_point(|b| b.1 <= cy);
+                if r >= bands.len() || cy < bands[r].0 {
                     continue;
-                };
+                }
                 if !is_data_line(l) && (l.x0 < tx0 - 2.0 * l.size || l.x1 > tx1 + 2.0 * l.size) {
                     continue;
                 }

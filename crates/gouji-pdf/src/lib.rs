@@ -273,15 +273,12 @@ fn drop_margins(pages: &mut [PageItems]) {
     };
     let mut counts: HashMap<String, usize> = HashMap::new();
     for p in pages.iter() {
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = Default::default();
         for it in &p.items {
             if let Item::Line(l) = it
                 && band(l, p.height)
             {
-                let k = key(l);
-                if !seen.contains(&k) {
-                    seen.push(k);
-                }
+                seen.insert(key(l));
             }
         }
         for k in seen {
@@ -338,13 +335,12 @@ fn joint_columns(prev: &[f32], next: &[f32]) -> Option<Vec<f32>> {
 /// Moves cells from boundaries `old` onto the finer boundaries `new`.
 fn remap_columns(cells: &mut [PCell], old: &[f32], new: &[f32]) {
     let idx = |x: f32| -> usize {
-        let mut best = 0;
-        for (i, b) in new.iter().enumerate() {
-            if (b - x).abs() < (new[best] - x).abs() {
-                best = i;
-            }
+        let i = new.partition_point(|&b| b < x);
+        match (i.checked_sub(1), new.get(i)) {
+            (Some(j), Some(b)) if (x - new[j]).abs() <= (b - x).abs() => j,
+            (Some(j), None) => j,
+            _ => i,
         }
-        best
     };
     let map: Vec<usize> = old.iter().map(|&x| idx(x)).collect();
     for c in cells {
@@ -371,7 +367,8 @@ fn join_tables(prev: &mut PTable, next: PTable, cols: Vec<f32>) {
     remap_columns(&mut next.cells, &next.xs, &cols);
     prev.xs = cols;
     let mut skip = 0;
-    while skip < next.rows.min(prev.rows) {
+    // Repeated headers are a few rows; the cap keeps identical-row garbage linear.
+    while skip < next.rows.min(prev.rows).min(8) {
         let a = row_texts(prev, skip);
         let b = row_texts(&next, skip);
         if a.is_empty() || a != b || a.iter().all(|x| x.2.is_empty()) {
