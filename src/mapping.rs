@@ -151,6 +151,10 @@ fn is_subtotal_word(core: &str) -> bool {
     core == "小计"
 }
 
+/// One template table's reading of a grid: the table, its carried state, and the mapped
+/// cells with the index of the grid cell each came from.
+type GridResult<'t> = (&'t TableDef, State, Vec<(usize, MappedCell)>);
+
 /// Maps every grid of `doc` through `tpl`.
 pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
     let mut out = Mapping::default();
@@ -160,7 +164,7 @@ pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
         let info = cell_infos(table);
         // Map the grid through every template table; a grid cell goes to the table that
         // claims the most cells of this grid.
-        let mut results: Vec<(&TableDef, State, Vec<(usize, MappedCell)>)> = Vec::new();
+        let mut results: Vec<GridResult> = Vec::new();
         for tdef in &tpl.tables {
             let mut st = states.get(tdef.key.as_str()).cloned().unwrap_or_default();
             let cells = map_grid(table, &info, tdef, &mut st);
@@ -315,8 +319,8 @@ fn map_grid(
     let mut out = Vec::new();
     let mut mapped_here: HashSet<(String, String)> = HashSet::new();
     let mut block: Vec<usize> = Vec::new();
-    for r in 0..nrows {
-        if kinds[r] == RowKind::Header {
+    for (r, kind) in kinds.iter().enumerate() {
+        if *kind == RowKind::Header {
             block.push(r);
             continue;
         }

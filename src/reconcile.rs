@@ -303,25 +303,23 @@ impl<'t> Reconciler<'t> {
             .chain(std::iter::once(cref(s.table, tr, tc)))
             .collect();
         match target {
-            Val::Blank => {
-                if any_nonzero && mt_done.insert(cref(s.table, tr, tc)) {
-                    let mut f = finding(s.rule, s.table, tr, tc);
-                    f.rule = "MISSING-TOTAL".into();
-                    f.severity = Severity::Warning;
-                    f.expected = Some(sum);
-                    f.found = None;
-                    f.cells = refs;
-                    f.message = format!(
-                        "合计单元格空白，分项之和为 {} (total cell {}.{}.{} is blank; its parts sum to {})",
-                        fmt_num(sum),
-                        s.table,
-                        tr,
-                        tc,
-                        fmt_num(sum)
-                    );
-                    f.at = self.at(cells, s.table, tr, tc);
-                    out.push(f);
-                }
+            Val::Blank if any_nonzero && mt_done.insert(cref(s.table, tr, tc)) => {
+                let mut f = finding(s.rule, s.table, tr, tc);
+                f.rule = "MISSING-TOTAL".into();
+                f.severity = Severity::Warning;
+                f.expected = Some(sum);
+                f.found = None;
+                f.cells = refs;
+                f.message = format!(
+                    "合计单元格空白，分项之和为 {} (total cell {}.{}.{} is blank; its parts sum to {})",
+                    fmt_num(sum),
+                    s.table,
+                    tr,
+                    tc,
+                    fmt_num(sum)
+                );
+                f.at = self.at(cells, s.table, tr, tc);
+                out.push(f);
             }
             Val::Num(v) if !close(v, sum) => {
                 let mut f = finding(s.rule, s.table, tr, tc);
@@ -739,7 +737,7 @@ impl<'t> Reconciler<'t> {
             let pct_ok = denoms
                 .iter()
                 .any(|d| (stated / d * 100.0 - stated_pct).abs() <= tol);
-            if count_ok && pct_ok || denoms.is_empty() && count_ok {
+            if count_ok && (pct_ok || denoms.is_empty()) {
                 continue;
             }
             let (r0, c0) = &used[0];

@@ -8,7 +8,6 @@
 use crate::labels;
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The embedded template sources, by file name.
@@ -483,21 +482,26 @@ fn validate(t: &Template) -> Result<(), TemplateError> {
                     .is_some_and(|g| table.row_group(g).is_some())
         };
         let is_col = |k: &str| table.col(k).is_some();
-        let (on_axis, other): (&dyn Fn(&str) -> bool, &dyn Fn(&str) -> bool) = match r.per {
-            Some(Per::Row) => (&is_col, &is_row),
-            _ => (&is_row, &is_col),
+        // lhs/rhs/target/parts name rows for per-column rules and columns for per-row ones.
+        let on_axis = |k: &str| match r.per {
+            Some(Per::Row) => is_col(k),
+            _ => is_row(k),
         };
-        let _ = other;
-        for k in r
+        let keys = r
             .lhs
             .iter()
             .chain(&r.rhs)
             .chain(&r.parts)
-            .chain(r.target.iter())
-        {
-            // Parts may name rows another template lacks; only unknown everywhere is an error.
-            if !on_axis(k) && r.kind != RuleKind::Sum {
+            .chain(r.target.iter());
+        let category_rows = r.categories.iter().flat_map(|c| c.rows.iter());
+        for k in keys {
+            if !on_axis(k) {
                 return Err(err(format!("rule {} names unknown key {k}", r.id)));
+            }
+        }
+        for k in category_rows {
+            if !is_row(k) {
+                return Err(err(format!("rule {} names unknown row {k}", r.id)));
             }
         }
         for cell in r
@@ -528,15 +532,6 @@ pub fn templates() -> Result<&'static [Template], TemplateError> {
 /// The template with this id.
 pub fn template(id: &str) -> Result<Option<&'static Template>, TemplateError> {
     Ok(templates()?.iter().find(|t| t.id == id))
-}
-
-/// Row → group index for quick lookups.
-pub fn row_groups(table: &TableDef) -> HashMap<&str, &str> {
-    table
-        .rows
-        .iter()
-        .filter_map(|r| r.group.as_deref().map(|g| (r.key.as_str(), g)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -139,22 +139,14 @@ impl GridBuilder {
             return Ok(None);
         }
         // Shrink the column span to the free run on the anchor row.
-        for k in 1..cs {
-            if self.is_occupied(row, col + k) {
-                cs = k;
-                self.clipped += 1;
-                break;
-            }
+        if let Some(k) = (1..cs).find(|&k| self.is_occupied(row, col + k)) {
+            cs = k;
+            self.clipped += 1;
         }
         // Shrink the row span to rows whose whole column range is free.
-        'rows: for dr in 1..rs {
-            for k in 0..cs {
-                if self.is_occupied(row + dr, col + k) {
-                    rs = dr;
-                    self.clipped += 1;
-                    break 'rows;
-                }
-            }
+        if let Some(dr) = (1..rs).find(|&dr| (0..cs).any(|k| self.is_occupied(row + dr, col + k))) {
+            rs = dr;
+            self.clipped += 1;
         }
         // Shrink spans that would make the table too large.
         while rs > 1 && self.check_size(row + rs, col + cs).is_err() {
@@ -329,9 +321,9 @@ mod tests {
                 prop_assert!(c.row_span >= 1 && c.col_span >= 1);
                 prop_assert!(c.row + c.row_span <= t.rows);
                 prop_assert!(c.col + c.col_span <= t.cols);
-                for r in c.row..c.row + c.row_span {
-                    for k in c.col..c.col + c.col_span {
-                        seen[r][k] += 1;
+                for row in seen.iter_mut().skip(c.row).take(c.row_span) {
+                    for n in row.iter_mut().skip(c.col).take(c.col_span) {
+                        *n += 1;
                     }
                 }
             }

@@ -202,9 +202,9 @@ impl Table {
     pub fn grid(&self) -> Vec<Vec<Option<usize>>> {
         let mut g = vec![vec![None; self.cols]; self.rows];
         for (i, c) in self.cells.iter().enumerate() {
-            for r in c.row..(c.row + c.row_span).min(self.rows) {
-                for k in c.col..(c.col + c.col_span).min(self.cols) {
-                    g[r][k] = Some(i);
+            for row in g.iter_mut().skip(c.row).take(c.row_span) {
+                for slot in row.iter_mut().skip(c.col).take(c.col_span) {
+                    *slot = Some(i);
                 }
             }
         }
