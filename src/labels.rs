@@ -128,7 +128,8 @@ fn lcs(a: &[char], b: &[char]) -> usize {
     prev[b.len()]
 }
 
-/// Similarity of two label cores in `[0, 1]`: `2·LCS / (|a| + |b|)`.
+/// Similarity of two label cores in `[0, 1]`: `2·LCS / (|a| + |b|)`, or 0 for pairs whose
+/// lengths alone keep them below [`MATCH_THRESHOLD`].
 pub fn similarity(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -136,9 +137,15 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    // The LCS is at most the shorter length: skip pairs that cannot reach the threshold
+    // (most pairs, since label lengths differ widely).
+    if 2.0 * la.min(lb) as f64 / ((la + lb) as f64) < MATCH_THRESHOLD {
+        return 0.0;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    2.0 * lcs(&a, &b) as f64 / (a.len() + b.len()) as f64
+    2.0 * lcs(&a, &b) as f64 / (la + lb) as f64
 }
 
 /// Similarity at or above which two label cores are taken to be the same label.

@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
-use gouji::run::PipelineProcessor;
+use gouji::run::{LazyFetcher, PipelineProcessor};
 use gouji_batch::{BatchOptions, run_batch};
 use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, Write};
@@ -155,13 +155,7 @@ fn main() -> ExitCode {
 
 fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
     let opts = Options::default();
-    let fetcher = match HttpFetcher::new(net.options()) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("gouji: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let fetcher = LazyFetcher::new(net.options());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut code = 0u8;

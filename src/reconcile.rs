@@ -11,9 +11,8 @@
 
 use crate::mapping::{MappedCell, Mapping};
 use crate::number::{Parsed, fold_width};
-use crate::template::{Per, RuleDef, RuleKind, TableDef, Template, ValueKind};
+use crate::template::{Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind};
 use gouji_model::{CellRef, Finding, Severity};
-use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
 /// What the reconciler knows about the report beyond its cells.
@@ -793,7 +792,7 @@ impl<'t> Reconciler<'t> {
         let Some(def) = self.tpl.sections.iter().find(|s| &s.key == sec) else {
             return;
         };
-        let Some(start) = section_start(text, &def.labels) else {
+        let Some(start) = section_start(text, def) else {
             return;
         };
         let body = &text[start..];
@@ -812,7 +811,7 @@ impl<'t> Reconciler<'t> {
         let mut absent = Vec::new();
         for s in &self.tpl.sections {
             let by_table = s.table.as_deref().is_some_and(|t| m.has_table(t));
-            if !by_table && section_start(text, &s.labels).is_none() {
+            if !by_table && section_start(text, s).is_none() {
                 absent.push(s.labels[0].clone());
             }
         }
@@ -879,17 +878,60 @@ fn clause_around(text: &str, start: usize, end: usize) -> &str {
     &text[s..e]
 }
 
-/// Byte offset of a section heading (`六、其他需要报告的事项`) in squashed text: a
-/// Chinese or Arabic numeral with 、 or . followed closely by one of the labels. No line
-/// start is required: flattened crawler text runs headings into table digits.
-pub fn section_start(text: &str, labels: &[String]) -> Option<usize> {
-    let alts: Vec<String> = labels.iter().map(|l| regex::escape(l)).collect();
-    let re = Regex::new(&format!(
-        r"(?:第?[一二三四五六七八九十]{{1,2}}|\b\d{{1,2}})(?:部分)?[、.．:：](?:[^。，；,;\n]{{0,14}}?)(?:{})",
-        alts.join("|")
-    ))
-    .ok()?;
-    re.find_iter(text).last().map(|m| m.start())
+/// Byte offset of the last heading of `section` in squashed text (`六、其他需要报告的
+/// 事项`): a label preceded closely by a Chinese or Arabic numeral with 、 . or ：, with no
+/// clause break in between. No line start is required: flattened crawler text runs
+/// headings into table digits. Hand-written because a regex per section cost more to
+/// compile than a whole report takes to check.
+pub fn section_start(text: &str, section: &SectionDef) -> Option<usize> {
+    section
+        .labels
+        .iter()
+        .flat_map(|l| text.match_indices(l.as_str()))
+        .filter_map(|(pos, _)| heading_before(text, pos))
+        .max()
+}
+
+/// If a heading number (`六、`, `第六部分：`, `6.`) stands within 14 characters before
+/// `pos`, the byte offset where it starts.
+fn heading_before(text: &str, pos: usize) -> Option<usize> {
+    let is_cn = |c: char| "一二三四五六七八九十".contains(c);
+    let before: Vec<(usize, char)> = text[..pos].char_indices().rev().take(24).collect();
+    // before[0] is the character just before the label.
+    for (k, &(_, c)) in before.iter().enumerate() {
+        if k > 14 || matches!(c, '。' | '，' | '；' | ',' | ';' | '\n') {
+            return None;
+        }
+        if !matches!(c, '、' | '.' | '．' | ':' | '：') {
+            continue;
+        }
+        // 3.5 is a decimal, not "3." followed by text.
+        if c == '.' && k > 0 && before[k - 1].1.is_ascii_digit() {
+            continue;
+        }
+        let mut rest = &before[k + 1..];
+        // Optional 部分 between the number and the separator (第六部分：).
+        if rest.len() >= 2 && rest[0].1 == '分' && rest[1].1 == '部' {
+            rest = &rest[2..];
+        }
+        let cn = rest.iter().take(2).take_while(|x| is_cn(x.1)).count();
+        if cn > 0 {
+            return Some(rest[cn - 1].0);
+        }
+        let digits = rest
+            .iter()
+            .take(2)
+            .take_while(|x| x.1.is_ascii_digit())
+            .count();
+        // 6. is a heading; 18651.06 is not.
+        let part_of_number = rest
+            .get(digits)
+            .is_some_and(|x| x.1.is_ascii_digit() || x.1 == '.');
+        if digits > 0 && !part_of_number {
+            return Some(rest[digits - 1].0);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -912,8 +954,16 @@ mod tests {
 
     #[test]
     fn section_headings() {
-        let labels = vec!["其他需要报告的事项".to_string()];
-        assert!(section_start("五、问题\n六、其他需要报告的事项\n无。", &labels).is_some());
-        assert!(section_start("本报告包括总体情况、其他需要报告的事项。", &labels).is_none());
+        let sec = SectionDef {
+            key: "other".into(),
+            labels: vec!["其他需要报告的事项".to_string()],
+            table: None,
+        };
+        assert!(section_start("五、问题\n六、其他需要报告的事项\n无。", &sec).is_some());
+        assert!(section_start("本报告包括总体情况、其他需要报告的事项。", &sec).is_none());
+        assert!(section_start("行政事业性收费18651.06六、其他需要报告的事项", &sec).is_some());
+        assert!(section_start("第六部分：其他需要报告的事项", &sec).is_some());
+        assert!(section_start("六、政府信息公开工作其他需要报告的事项", &sec).is_some());
+        assert!(section_start("共3.5其他需要报告的事项", &sec).is_none());
     }
 }

@@ -388,7 +388,7 @@ fn share_regex(file: &str, rule: &RuleDef) -> Result<Regex, TemplateError> {
         .map(|c| format!("({})", c.phrase))
         .collect();
     let re = format!(
-        r"(?:{})(?:的|类)?(?:申请)?(?:共计|共|为)?\s*(\d[\d,]*)\s*件\s*[，,、（(]?\s*(?:占|约占)(?:比|总数的?|全部申请的?|总量的?)?\s*(\d+(?:\.\d+)?)\s*[%％]",
+        r"(?:{})(?:的|类)?(?:申请)?(?:共计|共|为)?([0-9][0-9,]*)件[,、(]?(?:占|约占)(?:比|总数的?|全部申请的?|总量的?)?([0-9]+(?:\.[0-9]+)?)%",
         cats.join("|")
     );
     compile(file, &rule.id, &re)
@@ -405,7 +405,23 @@ fn load() -> Result<Vec<Template>, TemplateError> {
                 message: "no such embedded file".into(),
             })
     };
-    let rules_file: RulesFile = parse("rules.toml", src("rules.toml")?)?;
+    let mut rules_file: RulesFile = parse("rules.toml", src("rules.toml")?)?;
+    // Compiled once and shared by the templates (a Regex clone is a reference count).
+    for r in &mut rules_file.rule {
+        r.compiled = r
+            .patterns
+            .iter()
+            .map(|p| compile("rules.toml", &r.id, p))
+            .collect::<Result<_, _>>()?;
+        r.compiled_unless = r
+            .unless
+            .iter()
+            .map(|p| compile("rules.toml", &r.id, p))
+            .collect::<Result<_, _>>()?;
+        if r.kind == RuleKind::Share {
+            r.compiled_share = Some(share_regex("rules.toml", r)?);
+        }
+    }
     let mut out = Vec::new();
     for file in ["gk2021.toml", "gk2019.toml"] {
         let tf: TemplateFile = parse(file, src(file)?)?;
@@ -429,27 +445,12 @@ fn load() -> Result<Vec<Template>, TemplateError> {
             }
             tables.push(table);
         }
-        let mut rules = Vec::new();
-        for r in &rules_file.rule {
-            if !applies(&r.templates, &tf.id) {
-                continue;
-            }
-            let mut r = r.clone();
-            r.compiled = r
-                .patterns
-                .iter()
-                .map(|p| compile("rules.toml", &r.id, p))
-                .collect::<Result<_, _>>()?;
-            r.compiled_unless = r
-                .unless
-                .iter()
-                .map(|p| compile("rules.toml", &r.id, p))
-                .collect::<Result<_, _>>()?;
-            if r.kind == RuleKind::Share {
-                r.compiled_share = Some(share_regex("rules.toml", &r)?);
-            }
-            rules.push(r);
-        }
+        let rules: Vec<RuleDef> = rules_file
+            .rule
+            .iter()
+            .filter(|r| applies(&r.templates, &tf.id))
+            .cloned()
+            .collect();
         let t = Template {
             id: tf.id,
             name: tf.name,
