@@ -352,3 +352,93 @@ fn self_referencing_form_is_bounded() {
     let _ = extract_pdf(&out, &limits);
     assert!(t.elapsed().as_secs() < 10);
 }
+
+/// Writes small seed PDFs for the fuzzer into `$SEED_DIR` (run with `--ignored`).
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("SEED_DIR") else {
+        return;
+    };
+    let mut table = String::from("0 0 0 RG 0.5 w\n");
+    table += &grid_rulings(false);
+    table += &text_at(110.0, 570.0, "Label");
+    table += &text_at(210.0, 540.0, "12");
+    let mut thin = grid_rulings(true);
+    thin += &text_at(310.0, 510.0, "40");
+    let (gbk, _, _) = encoding_rs::GBK.encode("本年新收");
+    let hex: String = gbk.iter().map(|b| format!("{b:02X}")).collect();
+    let seeds = [
+        ("ruled", build(vec![page(&table)])),
+        ("thin", build(vec![page(&thin)])),
+        (
+            "vertical",
+            build(vec![page(
+                "BT /V1 12 Tf 1 0 0 1 300 700 Tm <00010002000300040005> Tj ET",
+            )]),
+        ),
+        (
+            "gbk",
+            build(vec![page(&format!("BT /G1 12 Tf 72 700 Td <{hex}> Tj ET"))]),
+        ),
+        (
+            "rotated",
+            build(vec![PageSpec {
+                rotate: Some(90),
+                ..page(&text_at(72.0, 700.0, "Rotated 1 2 3"))
+            }]),
+        ),
+        (
+            "image",
+            build(vec![PageSpec {
+                image: true,
+                ..page("q 10 0 0 10 0 0 cm /Im0 Do Q BI /W 1 /H 1 ID x EI")
+            }]),
+        ),
+    ];
+    for (name, bytes) in seeds {
+        let _ = std::fs::write(format!("{dir}/seed-{name}.pdf"), bytes);
+    }
+}
+
+fn encrypted(user_password: &str) -> Vec<u8> {
+    let plain = build(vec![page(&text_at(72.0, 700.0, "Secret report text"))]);
+    let mut doc = lopdf::Document::load_mem(&plain).expect("reload");
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::String(
+                b"0123456789abcdef".to_vec(),
+                lopdf::StringFormat::Hexadecimal,
+            ),
+            Object::String(
+                b"0123456789abcdef".to_vec(),
+                lopdf::StringFormat::Hexadecimal,
+            ),
+        ],
+    );
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password,
+        key_length: 128,
+        permissions: lopdf::Permissions::all(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).expect("encryption state");
+    doc.encrypt(&state).expect("encrypt");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write");
+    out
+}
+
+#[test]
+fn owner_password_only_pdf_is_decrypted() {
+    let doc = extract(&encrypted(""));
+    assert_eq!(doc.text().trim(), "Secret report text");
+}
+
+#[test]
+fn user_password_pdf_is_an_error() {
+    let err = extract_pdf(&encrypted("secret"), &Limits::default()).expect_err("locked");
+    assert!(matches!(err, PdfError::Encrypted), "{err}");
+}
