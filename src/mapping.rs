@@ -62,6 +62,8 @@ impl Mapping {
 struct State {
     header: Option<Header>,
     group: Option<String>,
+    /// Data rows whose label named no row of the table (reported as warnings).
+    unmapped: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +195,8 @@ pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
                 used += 1;
             }
             if used > 0 {
+                let mut st = st;
+                out.warnings.append(&mut st.unmapped);
                 states.insert(tdef.key.as_str(), st);
             } else {
                 tracing::debug!(grid = ti, table = %tdef.key, "grid cells all claimed elsewhere");
@@ -495,6 +499,24 @@ fn map_row(
                 match_row_group(t, leaf).and_then(|g| g.single.clone().or(g.subtotal.clone()))
             };
             let Some(key) = key else {
+                let has_numbers = cells.iter().any(|&(_, i)| {
+                    table.cells[i].row == r && matches!(info[i].parsed, Parsed::Number { .. })
+                });
+                if has_numbers {
+                    let label: Vec<&str> = label_cells
+                        .iter()
+                        .map(|&(_, i)| info[i].raw.as_str())
+                        .collect();
+                    let at = label_cells
+                        .first()
+                        .map(|&(_, i)| table.cells[i].at.to_string())
+                        .unwrap_or_default();
+                    st.unmapped.push(format!(
+                        "{}: row “{}” ({at}) matches no row of the template; its numbers were not mapped",
+                        t.key,
+                        label.join(" ")
+                    ));
+                }
                 return;
             };
             if let Some(def) = t.row(&key) {
@@ -716,6 +738,20 @@ mod tests {
         let m = map_document(&doc(vec![head, tail]), tpl);
         assert_eq!(m.get("requests", "carried_out", "total").unwrap().raw, "1");
         assert_eq!(m.get("requests", "new", "natural_person").unwrap().raw, "1");
+    }
+
+    #[test]
+    fn unknown_data_rows_are_reported() {
+        let t = table_from(&[
+            &["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            &["规章", "1", "0", "11"],
+            &["地方性法规", "2", "0", "5"],
+        ]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(m.cells.len(), 3);
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert!(m.warnings[0].contains("地方性法规"));
     }
 
     #[test]
