@@ -162,6 +162,8 @@ pub(crate) struct Stats {
     pub tables: u64,
     /// Non-whitespace characters of any script.
     pub chars: u64,
+    /// Elements in the subtree, itself included.
+    pub elements: u64,
 }
 
 impl Stats {
@@ -175,6 +177,7 @@ impl Stats {
         self.links = self.links.saturating_add(o.links);
         self.tables = self.tables.saturating_add(o.tables);
         self.chars = self.chars.saturating_add(o.chars);
+        self.elements = self.elements.saturating_add(o.elements);
     }
 }
 
@@ -230,7 +233,10 @@ impl DomInfo {
                         skip = Some(node.id());
                         continue;
                     }
-                    let mut s = Stats::default();
+                    let mut s = Stats {
+                        elements: 1,
+                        ..Stats::default()
+                    };
                     if el.name() == "a" {
                         link_depth += 1;
                         if attr(el, "href").is_some() {

@@ -1,6 +1,6 @@
 //! Title, date and publisher the page itself states, and its links.
 
-use crate::dom::{DomInfo, N, attr, block_text, find_element};
+use crate::dom::{DomInfo, N, attr, block_text, find_element, is_ideograph};
 use gouji_doc::{Link, Meta, normalize_ws};
 use regex::Regex;
 use scraper::Node;
@@ -87,7 +87,10 @@ fn title(root: N<'_>, info: &DomInfo) -> Option<String> {
             continue;
         }
         // Titles are short; skipping long elements keeps this linear on nested markup.
-        if info.get(n.id()).is_none_or(|s| s.chars > 240) {
+        if info
+            .get(n.id())
+            .is_none_or(|s| s.chars > 240 || s.elements > 200)
+        {
             continue;
         }
         let t = one_line(&block_text(n));
@@ -173,7 +176,17 @@ fn author(text: &str) -> Option<String> {
     let re = AUTHOR.as_ref()?;
     let mut best: Option<(u8, String)> = None;
     for c in re.captures_iter(text) {
-        let key = c.get(1).map_or("", |m| m.as_str());
+        let Some(k) = c.get(1) else { continue };
+        let key = k.as_str();
+        // "数据来源：" and the like are narrative, not the page header's publisher field.
+        if key == "来源"
+            && text[..k.start()]
+                .chars()
+                .next_back()
+                .is_some_and(is_ideograph)
+        {
+            continue;
+        }
         let rank = if key.starts_with("发") { 0 } else { 1 };
         let mut v = c.get(2).map_or("", |m| m.as_str());
         for stop in AUTHOR_STOP {
@@ -238,6 +251,11 @@ mod tests {
         assert_eq!(
             author("信息来源：市政府办公厅 | 发布机构：上海市人民政府办公厅").as_deref(),
             Some("上海市人民政府办公厅")
+        );
+        assert_eq!(author("本报告数据来源：统计局"), None);
+        assert_eq!(
+            author("数据来源：统计局\n来源：区政府办").as_deref(),
+            Some("区政府办")
         );
     }
 }

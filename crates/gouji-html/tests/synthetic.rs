@@ -517,3 +517,67 @@ fn empty_and_odd_inputs() {
         assert!(doc.blocks.len() <= 1);
     }
 }
+
+/// A page shaped like a TRS WCM article page (header menus, search forms, breadcrumb, title
+/// block, source line, article body with report tables, related links, footer), in GBK.
+#[test]
+fn trs_style_page_in_gbk() {
+    let html = format!(
+        r#"<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">
+<meta name="SiteName" content="某某区人民政府"><meta name="ArticleTitle" content="某某区2024年度政府信息公开工作年度报告">
+<meta name="PubDate" content="2025-01-20 10:30"><meta name="ContentSource" content="某某区人民政府办公室">
+<title>某某区2024年度政府信息公开工作年度报告_年报_某某区人民政府</title>
+<script>var s = "<table><tr><td>脚本表格</td></tr></table>";</script><style>.x{{color:red}}</style></head>
+<body><div class="warp"><div class="header menu_hov"><div class="logo"><a href="/"><img src=logo.png></a></div>
+<ul class="clearflx" role="navigation"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li>
+<li><a href="/bsfw/">办事服务</a></li><li><a href="/hdjl/">互动交流</a></li></ul>
+<form action="/search"><input type="text" placeholder="请输入搜索内容"><button>搜索</button></form></div>
+<div class="main"><div class="content"><div class="breadcrumb"><span>当前位置：</span><ul><li><a href="../../">首页</a></li>
+<li><a href="../">政务公开</a></li><li><a href="./">政府信息公开年报</a></li></ul></div>
+<div class="article_title text_align_center">某某区2024年度政府信息公开工作年度报告</div>
+<div class="article_extend"><span class="article_source">来源：某某区人民政府办公室</span>
+<span>发布时间：2025-01-20 10:30</span><span>浏览次数：<font id="hits">123</font></span></div>
+<div class="TRS_Editor"><style>.TRS_Editor P{{line-height:2}}</style>
+<p>一、总体情况</p><p>{REPORT}</p><p>二、主动公开政府信息情况</p>
+<table class="MsoNormalTable" border="1"><tbody>
+<tr><td colspan="4"><p align=center><span>第二十条第（一）项</span></p></td></tr>
+<tr><td><p><span>信息内容</span></p></td><td><p><span>本年制发件数</span></p></td><td><p><span>本年废止件数</span></p></td><td><p><span>现行有效件数</span></p></td></tr>
+<tr><td><p><span>规章</span></p></td><td><p><span>0</span></p></td><td><p><span>0</span></p></td><td><p><span>0</span></p></td></tr>
+<tr><td><p><span>行政规范性文件</span></p></td><td><p><span>12</span></p></td><td><p><span>3</span></p></td><td><p><span>&nbsp;</span></p></td></tr>
+</tbody></table>
+<p>附件：<a href="/attach/P0202501.pdf">某某区2024年度报告.pdf</a></p></div>
+<div class="xgwz"><h3>相关文章</h3><ul><li><a href="/a1.htm">某某区2023年度报告</a></li><li><a href="/a2.htm">某某区2022年度报告</a></li><li><a href="/a3.htm">某某区2021年度报告</a></li></ul></div>
+</div></div><div class="footer"><p>主办：某某区人民政府办公室 地址：某某路1号</p><p><a href="/map">网站地图</a> <a href="/lx">联系我们</a></p></div></div></body></html>"#
+    );
+    let (bytes, _, _) = encoding_rs::GBK.encode(&html);
+    let doc = extract_html(&bytes, None, &Limits::default()).expect("extracts");
+    assert_eq!(doc.meta.encoding.as_deref(), Some("GBK"));
+    assert_eq!(
+        doc.meta.title.as_deref(),
+        Some("某某区2024年度政府信息公开工作年度报告")
+    );
+    assert_eq!(doc.meta.date.as_deref(), Some("2025-01-20 10:30"));
+    assert_eq!(doc.meta.author.as_deref(), Some("某某区人民政府办公室"));
+    let text = doc.text();
+    assert!(text.starts_with("一、总体情况\n"), "{text}");
+    for chrome in [
+        "首页",
+        "当前位置",
+        "浏览次数",
+        "相关文章",
+        "网站地图",
+        "主办",
+        "脚本",
+        "color",
+    ] {
+        assert!(!text.contains(chrome), "{chrome} leaked: {text}");
+    }
+    let ts = tables(&doc);
+    assert_eq!(ts.len(), 1);
+    assert_eq!(dense(ts[0])[3], ["行政规范性文件", "12", "3", ""]);
+    assert!(
+        doc.links
+            .iter()
+            .any(|l| l.href.ends_with(".pdf") && l.text.contains("年度报告"))
+    );
+}
