@@ -444,7 +444,8 @@ fn map_row(
     // Label cells: text outside the header's data columns, or text inside them that names
     // a row (a row shifted against its header).
     let mut label_cells: Vec<(usize, usize)> = Vec::new();
-    let mut misaligned = false;
+    // A row label printed inside the header's data columns: the row is shifted right.
+    let mut label_in_data = false;
     for &(c, i) in &cells {
         if !matches!(info[i].parsed, Parsed::Text) || info[i].core.is_empty() {
             continue;
@@ -457,17 +458,16 @@ fn map_row(
             || is_subtotal_word(&info[i].core)
         {
             label_cells.push((c, i));
-            misaligned = true;
+            label_in_data = true;
         }
     }
-    // Numbers outside the data columns also mean the row is shifted.
-    if cells.iter().any(|&(c, i)| {
+    // Numbers outside the data columns: the row is shifted left — or the header has
+    // columns the template does not name (数据1…数据6), and then the grid is right as is.
+    let numbers_outside = cells.iter().any(|&(c, i)| {
         matches!(info[i].parsed, Parsed::Number { .. })
             && table.cells[i].row == r
             && !(c..c + table.cells[i].col_span).any(|k| hcols.contains(&k))
-    }) {
-        misaligned = true;
-    }
+    });
     let parts: Vec<&str> = {
         let mut v: Vec<&str> = Vec::new();
         for &(_, i) in &label_cells {
@@ -533,6 +533,52 @@ fn map_row(
     };
     let label_idx: HashSet<usize> = label_cells.iter().map(|&(_, i)| i).collect();
     let mut pairs: Vec<(&HeaderCol, usize)> = Vec::new();
+    // Header columns with distinct keys: a header cell spanning two grid columns (or a
+    // trailing empty field inheriting 总计) names one column, not two.
+    let mut distinct: Vec<&HeaderCol> = Vec::new();
+    for h in &header.cols {
+        if !distinct
+            .iter()
+            .any(|d| d.col_key == h.col_key && d.row_key == h.row_key)
+        {
+            distinct.push(h);
+        }
+    }
+    // Shifted rows: the value cells after the last label, with surplus blanks trimmed.
+    let shifted_vals: Option<Vec<usize>> = (label_in_data || numbers_outside).then(|| {
+        let last_label_col = label_cells.iter().map(|&(c, _)| c).max().unwrap_or(0);
+        let mut vals: Vec<usize> = cells
+            .iter()
+            .filter(|&&(c, i)| c > last_label_col && !label_idx.contains(&i))
+            .filter(|&&(_, i)| table.cells[i].row == r || is_value_like(&info[i].parsed))
+            .map(|&(_, i)| i)
+            .collect();
+        while vals.len() > distinct.len()
+            && vals
+                .last()
+                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
+        {
+            vals.pop();
+        }
+        while vals.len() > distinct.len()
+            && vals
+                .first()
+                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
+        {
+            vals.remove(0);
+        }
+        vals
+    });
+    let misaligned = match &shifted_vals {
+        None => false,
+        // As many values as header columns: match them in order.
+        Some(v) if v.len() == distinct.len() => true,
+        // A label inside the data columns: the grid cannot be right, align on the right
+        // (the total column is last).
+        Some(_) if label_in_data => true,
+        // Unnamed extra columns: trust the grid.
+        Some(_) => false,
+    };
     if !misaligned {
         let mut used: HashSet<usize> = HashSet::new();
         for h in &header.cols {
@@ -549,30 +595,15 @@ fn map_row(
             }
             pairs.push((h, i));
         }
-    } else {
-        // Value cells after the last label cell, matched to the header columns in order.
-        let last_label_col = label_cells.iter().map(|&(c, _)| c).max().unwrap_or(0);
-        let mut vals: Vec<usize> = cells
+    } else if let Some(vals) = shifted_vals {
+        let skip = vals.len().saturating_sub(distinct.len());
+        let hskip = distinct.len().saturating_sub(vals.len());
+        for (h, i) in distinct
             .iter()
-            .filter(|&&(c, i)| c > last_label_col && !label_idx.contains(&i))
-            .filter(|&&(_, i)| table.cells[i].row == r || is_value_like(&info[i].parsed))
-            .map(|&(_, i)| i)
-            .collect();
-        while vals.len() > header.cols.len()
-            && vals
-                .last()
-                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
+            .copied()
+            .skip(hskip)
+            .zip(vals.into_iter().skip(skip))
         {
-            vals.pop();
-        }
-        while vals.len() > header.cols.len()
-            && vals
-                .first()
-                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
-        {
-            vals.remove(0);
-        }
-        for (h, i) in header.cols.iter().zip(vals) {
             pairs.push((h, i));
         }
     }
@@ -738,6 +769,77 @@ mod tests {
         let m = map_document(&doc(vec![head, tail]), tpl);
         assert_eq!(m.get("requests", "carried_out", "total").unwrap().raw, "1");
         assert_eq!(m.get("requests", "new", "natural_person").unwrap().raw, "1");
+    }
+
+    /// Regression: a header with columns the template does not name (OCR's 数据1…数据6)
+    /// put the first value, not the 总计 value, into `total`.
+    #[test]
+    fn unnamed_columns_do_not_shift_the_total() {
+        let t = table_from(&[
+            &[
+                "类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计",
+            ],
+            &[
+                "本年新收政府信息公开申请数量",
+                "705",
+                "3",
+                "0",
+                "0",
+                "5",
+                "0",
+                "713",
+            ],
+        ]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(m.get("requests", "new", "total").unwrap().raw, "713");
+        assert!(m.get("requests", "new", "natural_person").is_none());
+    }
+
+    /// Regression: a trailing empty header field inherited 总计, so the header counted
+    /// eight columns against seven values and shifted rows were misplaced.
+    #[test]
+    fn trailing_empty_header_field_does_not_count_twice() {
+        let tpl = &templates().unwrap()[0];
+        let t = table_from(&[
+            &[
+                "",
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+                "",
+            ],
+            &[
+                "",
+                "(三) 不予公开",
+                "1. 属于国家秘密",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "21",
+            ],
+        ]);
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(
+            m.get("requests", "denied_state_secret", "natural_person")
+                .unwrap()
+                .raw,
+            "1"
+        );
+        assert_eq!(
+            m.get("requests", "denied_state_secret", "total")
+                .unwrap()
+                .raw,
+            "21"
+        );
     }
 
     #[test]

@@ -183,3 +183,25 @@ fn every_real_report_is_read_without_panic() {
     }
     assert!(n >= 20, "only {n} real documents");
 }
+
+/// Regression (real OCR Markdown): applicant columns printed as 数据1…数据6 must not
+/// shift 总计, and the narrative 749 (= 713 new + 36 carried over) is no finding.
+#[test]
+fn ocr_markdown_with_unnamed_columns_keeps_its_totals() {
+    let rec = run(&real_corpus().join("shuyang-county-2025.md"));
+    assert_eq!(rec.report.template, "gk2021");
+    assert_eq!(
+        rec.cell("requests", "new", "total").and_then(|c| c.value),
+        Some(713.0)
+    );
+    assert_eq!(
+        rec.cell("requests", "carried_in", "total")
+            .and_then(|c| c.value),
+        Some(36.0)
+    );
+    assert!(
+        rec.findings.iter().all(|f| !f.rule.starts_with("N-")),
+        "{:?}",
+        rec.findings
+    );
+}
