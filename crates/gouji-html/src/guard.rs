@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img",
@@ -126,9 +127,10 @@ pub(crate) fn cap_nesting(src: &str, cap: usize) -> (Cow<'_, str>, usize) {
     let cap = cap.max(16);
     let mut out: Option<String> = None;
     let mut copied_to = 0;
-    let mut stack: Vec<String> = Vec::new();
+    let mut names = Names::new();
+    let mut stack: Vec<u32> = Vec::new();
     let mut foreign_at: Option<usize> = None;
-    let mut dropped: HashMap<String, usize> = HashMap::new();
+    let mut dropped: HashMap<u32, usize> = HashMap::new();
     let mut dropped_total = 0usize;
     let mut i = 0;
     while i < n {
@@ -162,14 +164,15 @@ pub(crate) fn cap_nesting(src: &str, cap: usize) -> (Cow<'_, str>, usize) {
         }
         let name = String::from_utf8_lossy(&b[name_start..j]).to_ascii_lowercase();
         let (end, self_closing) = tag_end(b, j);
+        let id = names.id(&name);
         let mut keep = true;
         if is_end {
-            if let Some(d) = dropped.get_mut(&name)
+            if let Some(d) = dropped.get_mut(&id)
                 && *d > 0
             {
                 *d -= 1;
                 keep = false;
-            } else if let Some(pos) = stack.iter().rposition(|s| *s == name) {
+            } else if let Some(pos) = stack.iter().rposition(|&s| s == id) {
                 stack.truncate(pos);
             }
         } else if !matches!(name.as_str(), "html" | "head" | "body" | "frameset")
@@ -190,14 +193,14 @@ pub(crate) fn cap_nesting(src: &str, cap: usize) -> (Cow<'_, str>, usize) {
             }
             if !foreign_self_closing {
                 if stack.len() >= cap {
-                    *dropped.entry(name.clone()).or_default() += 1;
+                    *dropped.entry(id).or_default() += 1;
                     dropped_total += 1;
                     keep = false;
                 } else {
                     if foreign_at.is_none() && matches!(name.as_str(), "svg" | "math") {
                         foreign_at = Some(stack.len());
                     }
-                    stack.push(name.clone());
+                    stack.push(id);
                 }
             }
         }
@@ -225,48 +228,133 @@ pub(crate) fn cap_nesting(src: &str, cap: usize) -> (Cow<'_, str>, usize) {
     }
 }
 
+/// Tag names the implied-end rules look at, with fixed ids below 64 so that a rule's
+/// target and boundary sets are bit masks: the stack scans stay cheap even when a hostile
+/// page keeps the stack at the cap for every one of its tags.
+const SCOPED: &[&str] = &[
+    "td", "th", "table", "tr", "tbody", "thead", "tfoot", "caption", "colgroup", "option",
+    "select", "a", "nobr", "li", "ul", "ol", "dd", "dt", "dl", "p", "button", "html", "object",
+    "marquee", "applet", "template", "h1", "h2", "h3", "h4", "h5", "h6",
+];
+
+/// Interns tag names as small integers.
+struct Names {
+    ids: HashMap<String, u32>,
+}
+
+impl Names {
+    fn new() -> Self {
+        let ids = SCOPED
+            .iter()
+            .zip(0u32..)
+            .map(|(n, i)| ((*n).to_string(), i))
+            .collect();
+        Names { ids }
+    }
+
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.ids.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(name.to_string(), i);
+        i
+    }
+}
+
+fn mask(names: &[&str]) -> u64 {
+    names
+        .iter()
+        .filter_map(|n| SCOPED.iter().position(|s| s == n))
+        .fold(0, |m, i| m | (1u64 << i))
+}
+
+fn in_mask(id: u32, m: u64) -> bool {
+    id < 64 && m & (1u64 << id) != 0
+}
+
+/// Pops through the nearest element in `targets`, unless an element in `bounds` comes first.
+fn close_through(stack: &mut Vec<u32>, targets: u64, bounds: u64) {
+    for k in (0..stack.len()).rev() {
+        let s = stack[k];
+        if in_mask(s, targets) {
+            stack.truncate(k);
+            return;
+        }
+        if in_mask(s, bounds) {
+            return;
+        }
+    }
+}
+
+/// The masks the implied-end rules use, computed once.
+struct Masks {
+    table: u64,
+    cell_scope: u64,
+    cells: u64,
+    tr: u64,
+    sections: u64,
+    caption: u64,
+    option: u64,
+    select: u64,
+    a: u64,
+    nobr: u64,
+    li: u64,
+    list_scope: u64,
+    dd_dt: u64,
+    dl_scope: u64,
+    p: u64,
+    p_scope: u64,
+    headings: u64,
+}
+
+static MASKS: LazyLock<Masks> = LazyLock::new(|| Masks {
+    table: mask(&["table"]),
+    cell_scope: mask(&["table", "td", "th"]),
+    cells: mask(&["td", "th"]),
+    tr: mask(&["tr"]),
+    sections: mask(&["tbody", "thead", "tfoot"]),
+    caption: mask(&["caption", "colgroup"]),
+    option: mask(&["option"]),
+    select: mask(&["select"]),
+    a: mask(&["a"]),
+    nobr: mask(&["nobr"]),
+    li: mask(&["li"]),
+    list_scope: mask(&["ul", "ol", "table", "td", "th"]),
+    dd_dt: mask(&["dd", "dt"]),
+    dl_scope: mask(&["dl", "table", "td", "th"]),
+    p: mask(&["p"]),
+    p_scope: mask(P_SCOPE),
+    headings: mask(&["h1", "h2", "h3", "h4", "h5", "h6"]),
+});
+
 /// The implied end tags html5ever applies for a start tag, approximately.
-fn implied_ends(stack: &mut Vec<String>, name: &str) {
-    let close_through = |stack: &mut Vec<String>, targets: &[&str], bounds: &[&str]| {
-        for k in (0..stack.len()).rev() {
-            let s = stack[k].as_str();
-            if targets.contains(&s) {
-                stack.truncate(k);
-                return;
-            }
-            if bounds.contains(&s) {
-                return;
-            }
-        }
-    };
+fn implied_ends(stack: &mut Vec<u32>, name: &str) {
+    let m = &*MASKS;
     match name {
-        "td" | "th" => close_through(stack, &["td", "th"], &["table"]),
-        "tr" => close_through(stack, &["tr"], &["table"]),
-        "tbody" | "thead" | "tfoot" => {
-            close_through(stack, &["tbody", "thead", "tfoot"], &["table"])
-        }
-        "caption" | "colgroup" => close_through(stack, &["caption", "colgroup"], &["table"]),
-        "option" | "optgroup" => close_through(stack, &["option"], &["select"]),
-        "a" => close_through(stack, &["a"], &["table", "td", "th"]),
-        "nobr" => close_through(stack, &["nobr"], &["table", "td", "th"]),
+        "td" | "th" => close_through(stack, m.cells, m.table),
+        "tr" => close_through(stack, m.tr, m.table),
+        "tbody" | "thead" | "tfoot" => close_through(stack, m.sections, m.table),
+        "caption" | "colgroup" => close_through(stack, m.caption, m.table),
+        "option" | "optgroup" => close_through(stack, m.option, m.select),
+        "a" => close_through(stack, m.a, m.cell_scope),
+        "nobr" => close_through(stack, m.nobr, m.cell_scope),
+        "li" => close_through(stack, m.li, m.list_scope),
+        "dd" | "dt" => close_through(stack, m.dd_dt, m.dl_scope),
         _ => {}
     }
-    if name == "li" {
-        close_through(stack, &["li"], &["ul", "ol", "table", "td", "th"]);
-    }
-    if matches!(name, "dd" | "dt") {
-        close_through(stack, &["dd", "dt"], &["dl", "table", "td", "th"]);
-    }
     if CLOSES_P.contains(&name) {
-        close_through(stack, &["p"], P_SCOPE);
+        close_through(stack, m.p, m.p_scope);
     }
     if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-        && stack
-            .last()
-            .is_some_and(|s| matches!(s.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        && in_mask(stack_top(stack), m.headings)
     {
         stack.pop();
     }
+}
+
+fn stack_top(stack: &[u32]) -> u32 {
+    stack.last().copied().unwrap_or(u32::MAX)
 }
 
 /// Index after the tag's `>` (quoted attribute values may contain `>`), and whether the tag

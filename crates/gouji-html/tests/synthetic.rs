@@ -452,8 +452,13 @@ fn deep_nesting_does_not_overflow_or_crawl() {
     let doc = run(&html);
     assert!(doc.text().contains(REPORT));
     assert!(doc.warnings.iter().any(|w| w.contains("flattened")));
-    // Debug build; release takes a fraction of this.
-    assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
+    // Unbounded, html5ever needs ~30 s for this in release (quadratic scope checks); with
+    // the nesting cap it is well under a second. Only release timing means anything on a
+    // shared machine, so debug builds just print it.
+    eprintln!("100k nested divs: {:?}", t.elapsed());
+    if !cfg!(debug_assertions) {
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
 
     // Other nestings html5ever keeps deep.
     for (open, close) in [
