@@ -14,7 +14,7 @@
 use crate::labels::{self, MATCH_THRESHOLD};
 use crate::number::{Parsed, parse_cell};
 use crate::template::{TableDef, Template};
-use gouji_doc::{Document, Provenance, Table};
+use gouji_doc::{Block, Document, Provenance, Table};
 use std::collections::{HashMap, HashSet};
 
 /// A table cell resolved to canonical keys.
@@ -64,6 +64,22 @@ struct State {
     group: Option<String>,
     /// Data rows whose label named no row of the table (reported as warnings).
     unmapped: Vec<String>,
+    /// The row named by the grid's caption, for grids that name no row themselves.
+    caption_row: Option<String>,
+}
+
+/// The row a table caption names, innermost bracketed part first:
+/// `行政诉讼（未经复议直接起诉）` → `suit_direct`.
+fn caption_row(t: &TableDef, caption: &str) -> Option<String> {
+    let parts: Vec<String> = crate::number::fold_width(caption)
+        .split(['(', ')', '[', ']', '【', '】', '、', ',', '，', ' '])
+        .map(labels::core)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts
+        .iter()
+        .rev()
+        .find_map(|p| match_row(t, p, None).map(|(k, _)| k.to_string()))
 }
 
 #[derive(Debug, Clone)]
@@ -162,13 +178,26 @@ pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
     let mut out = Mapping::default();
     let mut states: HashMap<&str, State> = HashMap::new();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
-    for (ti, table) in doc.tables().enumerate() {
+    let mut caption: Option<&str> = None;
+    let mut ti = 0;
+    for block in &doc.blocks {
+        let table = match block {
+            Block::Paragraph(p) => {
+                // A short paragraph right above a table names it (`### 行政复议`).
+                caption = (p.text.chars().count() <= 40).then_some(p.text.as_str());
+                continue;
+            }
+            Block::Table(t) => t,
+        };
+        ti += 1;
+        let table_caption = caption.take();
         let info = cell_infos(table);
         // Map the grid through every template table; a grid cell goes to the table that
         // claims the most cells of this grid.
         let mut results: Vec<GridResult> = Vec::new();
         for tdef in &tpl.tables {
             let mut st = states.get(tdef.key.as_str()).cloned().unwrap_or_default();
+            st.caption_row = table_caption.and_then(|c| caption_row(tdef, c));
             let cells = map_grid(table, &info, tdef, &mut st);
             if !cells.is_empty() {
                 results.push((tdef, st, cells));
@@ -614,7 +643,11 @@ fn map_row(
         return;
     }
     for (h, i) in pairs {
-        let Some(rk) = row_key.clone().or_else(|| h.row_key.clone()) else {
+        let Some(rk) = row_key
+            .clone()
+            .or_else(|| h.row_key.clone())
+            .or_else(|| st.caption_row.clone())
+        else {
             continue;
         };
         if !t.row_has_col(&rk, &h.col_key) {
@@ -642,7 +675,7 @@ fn map_row(
 mod tests {
     use super::*;
     use crate::template::templates;
-    use gouji_doc::{Block, GridBuilder};
+    use gouji_doc::{GridBuilder, Paragraph};
 
     fn table_from(rows: &[&[&str]]) -> Table {
         let mut b = GridBuilder::new(Provenance::None, 100_000);
@@ -839,6 +872,38 @@ mod tests {
                 .unwrap()
                 .raw,
             "21"
+        );
+    }
+
+    #[test]
+    fn captions_name_the_rows_of_split_appeals_tables() {
+        let tpl = &templates().unwrap()[0];
+        let head: &[&str] = &["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"];
+        let mut blocks = Vec::new();
+        for (cap, total) in [
+            ("行政复议", "61"),
+            ("行政诉讼（未经复议直接起诉）", "3"),
+            ("行政诉讼（复议后起诉）", "10"),
+        ] {
+            blocks.push(Block::Paragraph(Paragraph {
+                text: cap.into(),
+                at: Provenance::None,
+            }));
+            blocks.push(Block::Table(table_from(&[
+                head,
+                &["1", "0", "0", "0", total],
+            ])));
+        }
+        let d = Document {
+            blocks,
+            ..Document::default()
+        };
+        let m = map_document(&d, tpl);
+        assert_eq!(m.get("appeals", "review", "total").unwrap().raw, "61");
+        assert_eq!(m.get("appeals", "suit_direct", "total").unwrap().raw, "3");
+        assert_eq!(
+            m.get("appeals", "suit_after_review", "total").unwrap().raw,
+            "10"
         );
     }
 
