@@ -902,6 +902,21 @@ fn heading_before(text: &str, pos: usize) -> Option<usize> {
         if k > 14 || matches!(c, '。' | '，' | '；' | ',' | ';' | '\n') {
             return None;
         }
+        // （一）主要问题: a bracketed number stands for its own separator.
+        if matches!(c, '）' | ')') {
+            let mut j = k + 1;
+            while before
+                .get(j)
+                .is_some_and(|x| is_cn(x.1) || x.1.is_ascii_digit())
+                && j - k <= 2
+            {
+                j += 1;
+            }
+            if j > k + 1 && before.get(j).is_some_and(|x| matches!(x.1, '（' | '(')) {
+                return Some(before[j].0);
+            }
+            continue;
+        }
         if !matches!(c, '、' | '.' | '．' | ':' | '：') {
             continue;
         }
@@ -965,5 +980,8 @@ mod tests {
         assert!(section_start("第六部分：其他需要报告的事项", &sec).is_some());
         assert!(section_start("六、政府信息公开工作其他需要报告的事项", &sec).is_some());
         assert!(section_start("共3.5其他需要报告的事项", &sec).is_none());
+        assert!(section_start("（六）其他需要报告的事项", &sec).is_some());
+        assert!(section_start("(6)其他需要报告的事项", &sec).is_some());
+        assert!(section_start("说明）其他需要报告的事项", &sec).is_none());
     }
 }
