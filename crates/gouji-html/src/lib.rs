@@ -12,6 +12,14 @@
 //! `rowspan="0"`, row groups, ragged rows), with in-cell line breaks kept as `\n`. Layout
 //! tables (a page laid out in table cells) are read as ordinary blocks. Nothing here knows
 //! what a report template means: grids are rebuilt as written and mapped elsewhere.
+//!
+//! Provenance: a table cell is `Markup { table, row, cell }`, where `table` is the 1-based
+//! index of the `<table>` element among all tables of the page in source order (layout,
+//! nested and hidden ones included, so `document.querySelectorAll('table')[table - 1]`
+//! finds it), `row` the 1-based `<tr>` within that table in source order (a `<tfoot>` written
+//! first keeps its source number though its rows are placed last) and `cell` the 1-based
+//! `<td>`/`<th>` within the row. A paragraph is `Block { index }`, its 1-based ordinal among
+//! the paragraphs emitted.
 
 mod body;
 mod charset;

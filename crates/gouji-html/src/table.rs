@@ -95,10 +95,14 @@ pub(crate) fn rows(table: N<'_>) -> Rows<'_> {
     Rows { captions, groups }
 }
 
-/// The rendered `<td>`/`<th>` children of a row.
-pub(crate) fn cells<'a>(tr: N<'a>) -> impl Iterator<Item = N<'a>> {
+/// The rendered `<td>`/`<th>` children of a row, each with its 1-based index among all the
+/// row's cells (hidden ones included, so provenance matches the source).
+pub(crate) fn cells<'a>(tr: N<'a>) -> impl Iterator<Item = (usize, N<'a>)> {
     tr.children()
-        .filter(|c| matches!(element_name(c), Some("td" | "th")) && rendered(c))
+        .filter(|c| matches!(element_name(c), Some("td" | "th")))
+        .enumerate()
+        .filter(|(_, c)| rendered(c))
+        .map(|(i, c)| (i + 1, c))
 }
 
 /// HTML "rules for parsing non-negative integers": leading whitespace, optional `+`,
@@ -144,7 +148,7 @@ fn shape(rows: &Rows<'_>) -> (usize, usize) {
 }
 
 fn cells_of(tr: N<'_>) -> impl Iterator<Item = N<'_>> {
-    cells(tr)
+    cells(tr).map(|(_, c)| c)
 }
 
 /// Tables directly nested in `cell` (not inside another nested table). Iterative.
@@ -182,7 +186,7 @@ pub(crate) fn classify(table: N<'_>, info: &DomInfo) -> Kind {
     let long_cell = |c: N<'_>| info.get(c.id()).is_some_and(|s| s.nonlink() > 600);
     let mut has_nested = false;
     for r in rows.groups.iter().flatten() {
-        for c in cells(r.node) {
+        for c in cells_of(r.node) {
             let nested = nested_tables(c, info);
             if nested.is_empty() {
                 if width <= 2 && long_cell(c) {
@@ -247,7 +251,7 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
             fed += 1;
             gb.start_row();
             let remaining = glen - gi;
-            for (ci, cell) in cells(row.node).enumerate() {
+            for (ci, cell) in cells(row.node) {
                 let el = cell.value().as_element();
                 let rs = match parse_span(el.and_then(|e| attr(e, "rowspan"))) {
                     // rowspan="0": to the end of the row group.
@@ -263,7 +267,7 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
                 let at = Provenance::Markup {
                     table: index,
                     row: row.index,
-                    cell: ci + 1,
+                    cell: ci,
                 };
                 if let Err(e) = gb.push(text, rs, cs, at) {
                     warnings.push(format!("table {index}: {e}; the rest was dropped"));

@@ -586,3 +586,21 @@ fn trs_style_page_in_gbk() {
             .any(|l| l.href.ends_with(".pdf") && l.text.contains("年度报告"))
     );
 }
+
+#[test]
+fn hidden_cells_keep_source_numbering() {
+    let doc = run(&page(
+        "<table><tr><td>a</td><td style=\"display: none\">hidden</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>",
+    ));
+    let t = tables(&doc)[0];
+    assert_eq!(dense(t), [["a", "b"], ["c", "d"]]);
+    let b = t.cells.iter().find(|c| c.text == "b").expect("b");
+    assert_eq!(
+        b.at,
+        Provenance::Markup {
+            table: 1,
+            row: 1,
+            cell: 3
+        }
+    );
+}
