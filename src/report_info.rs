@@ -71,18 +71,31 @@ pub fn report_info(doc: &Document) -> ReportInfo {
             let s = s.trim_start_matches('#');
             if s.chars().count() <= 80 && REPORT_WORDS.iter().any(|w| s.contains(w)) {
                 let mut t = s.to_string();
-                if year_re()
-                    .and_then(|r| r.find(&t))
-                    .is_some_and(|m| m.start() == 0)
-                    && k > 0
-                {
-                    let prev = squash(paras[k - 1]);
-                    if !prev.is_empty()
-                        && prev.chars().count() <= 30
-                        && !prev.contains(['。', '，', '：', ':'])
-                    {
-                        t = format!("{prev}{t}");
+                // Title pages wrap: "淮安市人民政府" / "2024年…年度报告", or
+                // "2025年上海市…政府信息公开" / "工作年度报告". Join short lines above while the
+                // title still lacks its year or starts with it (the agency may be above).
+                let mut j = k;
+                while j > 0 && k - j < 2 {
+                    let starts_with_year = year_re()
+                        .and_then(|r| r.find(&t))
+                        .is_some_and(|m| m.start() == 0);
+                    let has_year = year_re().is_some_and(|r| r.is_match(&t));
+                    if has_year && !starts_with_year {
+                        break;
                     }
+                    let prev = squash(paras[j - 1]);
+                    let prev = prev.trim_start_matches('#');
+                    let joinable = !prev.is_empty()
+                        && prev.chars().count() <= 30
+                        && !prev.contains(['。', '，', '：', ':', ',', '；'])
+                        && prev != "正文";
+                    if !joinable
+                        || (starts_with_year && year_re().is_some_and(|r| r.is_match(prev)))
+                    {
+                        break;
+                    }
+                    t = format!("{prev}{t}");
+                    j -= 1;
                 }
                 title = Some(t);
                 break;
@@ -253,6 +266,24 @@ mod tests {
             i.title.as_deref(),
             Some("淮安市人民政府2024年政府信息公开工作年度报告")
         );
+    }
+
+    #[test]
+    fn title_wrapped_after_the_agency() {
+        let i = report_info(&doc(&[
+            "正文",
+            "2025 年上海市人民政府办公厅政府信息公开",
+            "工作年度报告",
+            "本年度报告根据《条例》编制。",
+        ]));
+        assert_eq!(i.year, Some(2025));
+        assert_eq!(i.agency.as_deref(), Some("上海市人民政府办公厅"));
+        let i = report_info(&doc(&[
+            "正文",
+            "2024 年上海市科委政府信息公开工作",
+            "年度报告",
+        ]));
+        assert_eq!(i.agency.as_deref(), Some("上海市科委"));
     }
 
     #[test]
