@@ -607,32 +607,49 @@ fn assemble(pages: Vec<PageItems>, limits: &Limits, out: &mut Document) {
 }
 
 #[cfg(test)]
-mod debug_tests {
+mod tests {
+    use super::*;
+
     #[test]
-    #[ignore]
-    fn print_lines() {
-        let path = std::env::var("PDF").unwrap_or_default();
-        let page: u32 = std::env::var("PAGE")
-            .ok()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        let bytes = std::fs::read(path).unwrap_or_default();
-        let doc = lopdf::Document::load_mem(&bytes).unwrap_or_default();
-        let pages = doc.get_pages();
-        let mut shared = crate::interp::Shared {
-            fonts: Default::default(),
-            forms: Default::default(),
-            budget: u64::MAX,
-            budget_limit: u64::MAX,
-            max_ops: usize::MAX,
-            max_depth: 10,
-        };
-        let Some(&id) = pages.get(&page) else { return };
-        let Ok(pc) = crate::interp::run_page(&doc, &mut shared, page, id) else {
-            return;
-        };
-        for g in pc.glyphs.iter().filter(|g| g.y0 > 125.0 && g.y0 < 140.0) {
-            println!("{:?}", g);
+    fn page_numbers() {
+        for s in [
+            "3",
+            "- 3 -",
+            "—3—",
+            "第3页",
+            "第 3 页 共 6 页",
+            "3/6",
+            "Page 3 of 6",
+            "－ 12 －",
+        ] {
+            assert!(is_page_number(s), "{s}");
         }
+        for s in ["2024年", "一、总体情况", "3119件", "-", ""] {
+            assert!(!is_page_number(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn split_table_columns_join_on_their_union() {
+        // First part: label column merged across what the continuation splits in three.
+        let prev = [57.0, 278.0, 315.0, 538.0];
+        let next = [57.0, 95.0, 137.0, 278.5, 315.2, 538.0];
+        let cols = joint_columns(&prev, &next).expect("compatible");
+        assert_eq!(cols.len(), 6);
+        let mut cells = vec![PCell {
+            r: 0,
+            c: 0,
+            rs: 1,
+            cs: 1,
+            text: String::new(),
+            at: (1, 57.0, 0.0),
+            geom: None,
+        }];
+        remap_columns(&mut cells, &prev, &cols);
+        assert_eq!((cells[0].c, cells[0].cs), (0, 3));
+        // Different outer edges: another table.
+        assert!(joint_columns(&prev, &[80.0, 300.0, 538.0]).is_none());
+        // Mostly different boundaries: another table.
+        assert!(joint_columns(&prev, &[57.0, 100.0, 200.0, 400.0, 538.0]).is_none());
     }
 }
