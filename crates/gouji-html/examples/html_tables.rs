@@ -1,7 +1,9 @@
 //! Prints what the HTML extractor finds in a page: tables with their cells, paragraph
 //! count, metadata. Used by `scripts/bench-html` and for eyeballing real pages.
 //!
-//! Usage: `html_tables [--quiet] [--dump] [--repeat N] FILE...`
+//! Usage: `html_tables [--quiet] [--dump] [--json] [--repeat N] FILE...`
+//!
+//! `--json` prints each document as JSON (one line per file) instead of the summary.
 //!
 //! `--repeat N` extracts each file N more times and prints the mean in-process time per
 //! extraction (the benchmark's in-process figure).
@@ -13,6 +15,7 @@ use std::time::Instant;
 fn main() -> ExitCode {
     let mut quiet = false;
     let mut dump = false;
+    let mut json = false;
     let mut repeat = 0usize;
     let mut status = ExitCode::SUCCESS;
     let mut args = std::env::args().skip(1);
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "--quiet" => quiet = true,
             "--dump" => dump = true,
+            "--json" => json = true,
             "--repeat" => repeat = args.next().and_then(|n| n.parse().ok()).unwrap_or(100),
             path => {
                 let bytes = match std::fs::read(path) {
@@ -38,11 +42,22 @@ fn main() -> ExitCode {
                         continue;
                     }
                 };
+                if json {
+                    match serde_json::to_string(&doc) {
+                        Ok(j) => println!("{j}"),
+                        Err(e) => {
+                            eprintln!("{path}: {e}");
+                            status = ExitCode::FAILURE;
+                        }
+                    }
+                    continue;
+                }
                 let tables: Vec<_> = doc.tables().collect();
                 let cells: usize = tables.iter().map(|t| t.cells.len()).sum();
+                let positions: usize = tables.iter().map(|t| t.rows * t.cols).sum();
                 let paras = doc.blocks.len() - tables.len();
                 println!(
-                    "{path}: {} tables, {cells} cells, {paras} paragraphs, {} links, encoding {:?}, title {:?}, date {:?}, author {:?}",
+                    "{path}: {} tables, {cells} cells ({positions} grid positions), {paras} paragraphs, {} links, encoding {:?}, title {:?}, date {:?}, author {:?}",
                     tables.len(),
                     doc.links.len(),
                     doc.meta.encoding,
