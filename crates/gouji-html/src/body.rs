@@ -117,11 +117,44 @@ pub(crate) fn choose<'a>(root: N<'a>, info: &DomInfo) -> Choice<'a> {
     }
     let (body, how) = chosen.unwrap_or((generic, generic_how));
     let outside_tables = outside_data_tables(root, body, info);
+    if !outside_tables.is_empty()
+        && let Some(wider) = widen(page, body, &outside_tables, info)
+    {
+        // The headings and notes between the tables matter too: read the smallest element
+        // holding body and tables, filtering chrome, when that is not the whole page.
+        return Choice {
+            body: wider,
+            how: How::Density,
+            outside_tables: outside_data_tables(root, wider, info),
+        };
+    }
     Choice {
         body,
         how,
         outside_tables,
     }
+}
+
+/// The lowest common ancestor of the body and the outside tables, if it is smaller than
+/// the page and not mostly links.
+fn widen<'a>(page: N<'a>, body: N<'a>, tables: &[N<'a>], info: &DomInfo) -> Option<N<'a>> {
+    let mut chain: Vec<N<'a>> = body.ancestors().collect();
+    chain.reverse();
+    chain.push(body);
+    // `chain` runs from the root down to the body; cut it at the first element that is
+    // not an ancestor of every table.
+    let mut depth = chain.len();
+    for t in tables {
+        let ids: HashSet<NodeId> = t.ancestors().map(|a| a.id()).collect();
+        let shared = chain.iter().take_while(|n| ids.contains(&n.id())).count();
+        depth = depth.min(shared);
+    }
+    let lca = *chain.get(depth.checked_sub(1)?)?;
+    if lca.id() == page.id() || page.ancestors().any(|a| a.id() == lca.id()) {
+        return None;
+    }
+    let s = info.get(lca.id())?;
+    (s.link_weight.saturating_mul(2) <= s.weight).then_some(lca)
 }
 
 /// The element with the best text-density score, narrowed to a child that keeps 90 % of

@@ -604,3 +604,23 @@ fn hidden_cells_keep_source_numbering() {
         }
     );
 }
+
+#[test]
+fn tables_beside_the_container_bring_their_headings() {
+    let doc = run(&page(&format!(
+        "{CHROME_TOP}<div class=main><div class=TRS_Editor><p>{REPORT}</p><p>{REPORT}</p></div>\
+         <div class=tables><p>二、主动公开政府信息情况</p><table><tr><td>行政许可</td><td>4529</td></tr><tr><td>行政处罚</td><td>1100</td></tr></table>\
+         <p>三、收到和处理政府信息公开申请情况</p><table><tr><td>新收</td><td>218</td></tr><tr><td>结转</td><td>0</td></tr></table></div>\
+         <div class=share><a href=/wx>微信</a><a href=/wb>微博</a><a href=/qq>QQ空间</a></div></div>{CHROME_BOTTOM}"
+    )));
+    let kinds: Vec<String> = doc
+        .blocks
+        .iter()
+        .map(|b| match b {
+            Block::Paragraph(p) => p.text.chars().take(2).collect(),
+            Block::Table(_) => "T".into(),
+        })
+        .collect();
+    assert_eq!(kinds, ["政府", "政府", "二、", "T", "三、", "T"]);
+    assert!(!doc.text().contains("微信"));
+}
