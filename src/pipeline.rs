@@ -12,7 +12,6 @@ use crate::template::{Template, templates};
 use gouji_doc::{Document, Limits};
 use gouji_fetch::Fetch;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Status};
-use sha2::{Digest, Sha256};
 
 /// Options for processing documents.
 #[derive(Debug, Clone, Default)]
@@ -21,15 +20,7 @@ pub struct Options {
     pub limits: Limits,
 }
 
-/// Lowercase hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use gouji_fetch::sha256_hex;
 
 /// Processes one document's bytes into its record. `source.input` names it; `charset` is
 /// an encoding declared by the transport (HTTP), if any.

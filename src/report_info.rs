@@ -2,7 +2,7 @@
 
 use crate::number::fold_width;
 use crate::template::Template;
-use gouji_doc::{Block, Document};
+use gouji_doc::Document;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -48,15 +48,7 @@ const REPORT_WORDS: &[&str] = &[
 /// Reads title, year and agency from the document's metadata and first paragraphs.
 pub fn report_info(doc: &Document) -> ReportInfo {
     let mut info = ReportInfo::default();
-    let paras: Vec<&str> = doc
-        .blocks
-        .iter()
-        .filter_map(|b| match b {
-            Block::Paragraph(p) => Some(p.text.as_str()),
-            Block::Table(_) => None,
-        })
-        .take(12)
-        .collect();
+    let paras: Vec<&str> = doc.paragraphs().map(|p| p.text.as_str()).take(12).collect();
     // Title: declared, else the first short paragraph naming the report, with a short
     // agency line before it joined on (PDF title pages print the agency on its own line).
     // A declared title is taken only when it names the year: PDF Info titles are often the
@@ -217,7 +209,7 @@ pub fn detect_template<'a>(doc: &Document, templates: &'a [Template]) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gouji_doc::{Paragraph, Provenance};
+    use gouji_doc::{Block, Paragraph, Provenance};
 
     fn doc(paras: &[&str]) -> Document {
         Document {

@@ -223,13 +223,19 @@ impl Document {
     /// All paragraphs' text in order, joined by newlines (for narrative search).
     pub fn text(&self) -> String {
         let mut s = String::new();
-        for b in &self.blocks {
-            if let Block::Paragraph(p) = b {
-                s.push_str(&p.text);
-                s.push('\n');
-            }
+        for p in self.paragraphs() {
+            s.push_str(&p.text);
+            s.push('\n');
         }
         s
+    }
+
+    /// The paragraphs in reading order.
+    pub fn paragraphs(&self) -> impl Iterator<Item = &Paragraph> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Paragraph(p) => Some(p),
+            Block::Table(_) => None,
+        })
     }
 
     /// The tables in reading order.
