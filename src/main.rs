@@ -7,7 +7,7 @@ use gouji::pipeline::{self, Options};
 use gouji::run::{LazyFetcher, PipelineProcessor};
 use gouji_batch::{BatchOptions, run_batch};
 use gouji_fetch::{FetchOptions, HttpFetcher};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,6 +29,10 @@ Exit status: 0 no finding of severity error, 1 some finding of severity error,
 #[derive(Parser, Debug)]
 #[command(name = "gouji", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// Log more on stderr (-v: per-document timings, -vv: everything). `RUST_LOG`
+    /// (e.g. `RUST_LOG=gouji=debug`) takes precedence.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -110,6 +114,20 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let default = match cli.verbose {
+        0 => "warn",
+        1 => "gouji=debug,info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Logs go to stderr: stdout carries only data.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
     match cli.command {
         Command::Extract { files, json, net } => extract(&files, json, &net),
         Command::Run {

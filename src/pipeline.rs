@@ -70,6 +70,26 @@ fn rank(r: &Record) -> (u8, usize) {
 /// the record then comes from the best attachment, says so in `source.tables_from`, and
 /// keeps the page's title, agency and year where the attachment lacks them.
 pub fn process_input(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Record {
+    let started = std::time::Instant::now();
+    let rec = process_input_inner(input, fetcher, opts);
+    tracing::debug!(
+        input,
+        format = %rec.source.format,
+        status = rec.status.as_str(),
+        template = %rec.report.template,
+        cells = rec.cells.len(),
+        findings = rec.findings.len(),
+        ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1e3),
+        "processed"
+    );
+    for e in &rec.errors {
+        // The record carries the error; the log line is for following a run live.
+        tracing::info!(input, stage = %e.stage, "{}", e.message);
+    }
+    rec
+}
+
+fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Record {
     let source = Source {
         input: input.to_string(),
         format: "unknown".into(),
