@@ -32,6 +32,8 @@ pub struct GridBuilder {
     open_ended: Vec<usize>,
     max_positions: usize,
     max_span: usize,
+    /// Widest row so far (kept so the size check is O(1) per cell).
+    ncols: usize,
     at: Provenance,
     clipped: usize,
 }
@@ -49,6 +51,7 @@ impl GridBuilder {
             max_positions: max_positions.max(1),
             // A single span larger than this is surely garbage (`colspan="100000"`).
             max_span: 1000,
+            ncols: 0,
             at,
             clipped: 0,
         }
@@ -59,6 +62,10 @@ impl GridBuilder {
         let r = self.cur_row.map_or(0, |r| r + 1);
         self.cur_row = Some(r);
         self.cur_col = 0;
+        // Past the size limit the row is not allocated; pushing into it fails instead.
+        if self.check_size(r + 1, 1).is_err() {
+            return;
+        }
         self.ensure_rows(r + 1);
         // A `rowspan="0"` cell covers its columns on every row started after it.
         for &i in &self.open_ended {
@@ -76,6 +83,7 @@ impl GridBuilder {
             for slot in &mut occ[c0..c0 + cs] {
                 *slot = true;
             }
+            self.ncols = self.ncols.max(c0 + cs);
             self.cells[i].row_span += 1;
         }
     }
@@ -158,6 +166,7 @@ impl GridBuilder {
             self.clipped += 1;
         }
         self.ensure_rows(row + rs);
+        self.ncols = self.ncols.max(col + cs);
         for r in row..row + rs {
             let occ = &mut self.occupied[r];
             if occ.len() < col + cs {
@@ -186,7 +195,7 @@ impl GridBuilder {
     /// Finishes the table: rows and columns are counted, cells sorted by position.
     pub fn finish(mut self) -> Table {
         let rows = self.occupied.len();
-        let cols = self.occupied.iter().map(Vec::len).max().unwrap_or(0);
+        let cols = self.ncols;
         self.cells.sort_by_key(|c| (c.row, c.col));
         Table {
             rows,
@@ -211,9 +220,8 @@ impl GridBuilder {
     }
 
     fn check_size(&self, rows: usize, cols: usize) -> Result<(), GridError> {
-        let cur_cols = self.occupied.iter().map(Vec::len).max().unwrap_or(0);
         let r = rows.max(self.occupied.len());
-        let c = cols.max(cur_cols);
+        let c = cols.max(self.ncols);
         if r.saturating_mul(c) > self.max_positions {
             Err(GridError::TooLarge {
                 limit: self.max_positions,
@@ -291,6 +299,35 @@ mod tests {
         b.push("B", 1_000_000, 1, Provenance::None).unwrap();
         let t = b.finish();
         assert!(t.rows * t.cols <= 10_000);
+    }
+
+    #[test]
+    fn rows_past_the_limit_are_not_allocated() {
+        let mut b = GridBuilder::new(Provenance::None, 100);
+        for _ in 0..1000 {
+            b.start_row();
+            let _ = b.push("x", 1, 1, Provenance::None);
+        }
+        let t = b.finish();
+        assert!(
+            t.rows <= 100 && t.rows * t.cols <= 100,
+            "{}x{}",
+            t.rows,
+            t.cols
+        );
+    }
+
+    #[test]
+    fn long_tables_build_in_linear_time() {
+        let start = std::time::Instant::now();
+        let mut b = GridBuilder::new(Provenance::None, 10_000_000);
+        for _ in 0..200_000 {
+            b.start_row();
+            b.push("x", 1, 1, Provenance::None).unwrap();
+        }
+        assert_eq!(b.finish().rows, 200_000);
+        // Quadratic work took seconds here; linear takes milliseconds even in debug.
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
     }
 
     #[test]
