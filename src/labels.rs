@@ -151,11 +151,24 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// Similarity at or above which two label cores are taken to be the same label.
 pub const MATCH_THRESHOLD: f64 = 0.8;
 
-/// Best similarity of an observed core against a list of label cores.
+/// Labels this short must match exactly: one character more or less changes their
+/// meaning (其他 vs 其他结 — a wrapped 其他结果 —, 总计 vs 总).
+const SHORT_LABEL: usize = 3;
+
+/// Best similarity of an observed core against a list of label cores; short labels
+/// count only when equal.
 pub fn best_score<'a>(observed: &str, labels: impl IntoIterator<Item = &'a str>) -> f64 {
+    let n = observed.chars().count();
     labels
         .into_iter()
-        .map(|l| similarity(observed, l))
+        .map(|l| {
+            let s = similarity(observed, l);
+            if s < 1.0 && n.min(l.chars().count()) <= SHORT_LABEL {
+                0.0
+            } else {
+                s
+            }
+        })
         .fold(0.0, f64::max)
 }
 
@@ -195,6 +208,8 @@ mod tests {
         assert!(similarity("总计", "合计") < t);
         assert!(similarity("复议后起诉", "未经复议直接起诉") < t);
         assert!(similarity("行政规范性文件", "规范性文件") >= t);
+        assert_eq!(best_score("其他结", ["其他"]), 0.0);
+        assert_eq!(best_score("其他", ["其他"]), 1.0);
     }
 
     proptest! {

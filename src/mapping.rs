@@ -69,13 +69,21 @@ struct State {
 }
 
 /// The row a table caption names, innermost bracketed part first:
-/// `行政诉讼（未经复议直接起诉）` → `suit_direct`.
+/// `行政诉讼（未经复议直接起诉）` → `suit_direct`. Markdown heading marks are dropped.
 fn caption_row(t: &TableDef, caption: &str) -> Option<String> {
     let parts: Vec<String> = crate::number::fold_width(caption)
         .split(['(', ')', '[', ']', '【', '】', '、', ',', '，', ' '])
         .map(labels::core)
         .filter(|p| !p.is_empty())
         .collect();
+    // Every part must be a row or row-group label: a caption that is really a garbled
+    // header ("未经复议直接起诉 复议后起诉结果维 …") names nothing.
+    let all_labels = parts
+        .iter()
+        .all(|p| match_row(t, p, None).is_some() || match_row_group(t, p).is_some());
+    if !all_labels {
+        return None;
+    }
     parts
         .iter()
         .rev()
@@ -899,6 +907,17 @@ mod tests {
             ..Document::default()
         };
         let m = map_document(&d, tpl);
+        assert_eq!(
+            caption_row(tpl.table("appeals").unwrap(), "### 行政复议").as_deref(),
+            Some("review")
+        );
+        assert_eq!(
+            caption_row(
+                tpl.table("appeals").unwrap(),
+                "未经复议直接起诉 复议后起诉结果维"
+            ),
+            None
+        );
         assert_eq!(m.get("appeals", "review", "total").unwrap().raw, "61");
         assert_eq!(m.get("appeals", "suit_direct", "total").unwrap().raw, "3");
         assert_eq!(
