@@ -309,8 +309,15 @@ fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     // `stderr()` draws nothing when stderr is not a terminal (logs, pipes, CI).
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:30}] {pos}/{len} {msg} {per_sec} ETA {eta}",
+        "{elapsed_precise} [{bar:30}] {pos}/{len} {msg} {rate} ETA {eta}",
     ) {
+        // indicatif's {per_sec} prints three decimals; whole documents per second read better.
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message("0 failed");
