@@ -161,7 +161,16 @@ fn main() -> ExitCode {
                 bo.jobs = j.max(1);
             }
             match run_batch(&list, &out, &processor, &bo) {
-                Ok(_) => ExitCode::SUCCESS,
+                Ok(_) => {
+                    match gouji::run::cross_check_batch(&out) {
+                        Ok(n) => eprintln!(
+                            "  cross-year: {n} findings in {}",
+                            out.join(gouji::run::CROSS_FINDINGS_CSV).display()
+                        ),
+                        Err(e) => eprintln!("gouji: cross-year check: {e}"),
+                    }
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     eprintln!("gouji: {e}");
                     ExitCode::from(2)
@@ -177,8 +186,13 @@ fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut code = 0u8;
-    for f in files {
-        let rec = pipeline::process_input(&f.to_string_lossy(), &fetcher, &opts);
+    let mut records: Vec<_> = files
+        .iter()
+        .map(|f| pipeline::process_input(&f.to_string_lossy(), &fetcher, &opts))
+        .collect();
+    // Several years of one agency given together are checked against each other.
+    gouji::run::cross_check_records(&mut records);
+    for rec in records {
         if pipeline::unreadable(&rec) {
             code = 2;
         } else if rec.max_severity() == Some(Severity::Error) && code == 0 {

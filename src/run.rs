@@ -85,3 +85,80 @@ fn read_local(input: &str, limit: u64) -> Result<gouji_fetch::Fetched, gouji_fet
         from_cache: false,
     })
 }
+
+/// File name of the cross-year findings written after a batch.
+pub const CROSS_FINDINGS_CSV: &str = "cross_findings.csv";
+
+/// Runs the cross-year rules over a finished batch's `reports.jsonl` (streamed: only a
+/// small summary per report is kept) and writes `cross_findings.csv` beside it.
+/// Returns the number of findings.
+pub fn cross_check_batch(out_dir: &std::path::Path) -> std::io::Result<usize> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(out_dir.join(gouji_batch::REPORTS_JSONL))?;
+    let mut summaries = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        let Ok(rec) = serde_json::from_str::<Record>(&line) else {
+            continue;
+        };
+        let n = rec.source.line.unwrap_or(i as u64 + 1);
+        if let Some(s) = crate::crossyear::summarize(&rec, n) {
+            summaries.push(s);
+        }
+    }
+    let findings = crate::crossyear::check(&summaries);
+    let tmp = out_dir.join(format!("{CROSS_FINDINGS_CSV}.tmp"));
+    let mut w = csv::Writer::from_path(&tmp).map_err(std::io::Error::other)?;
+    w.write_record([
+        "line",
+        "input",
+        "prev_input",
+        "rule",
+        "severity",
+        "table",
+        "row",
+        "col",
+        "expected",
+        "found",
+        "message",
+    ])
+    .map_err(std::io::Error::other)?;
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for f in &findings {
+        let g = &f.finding;
+        w.write_record([
+            f.line.to_string(),
+            f.input.clone(),
+            f.prev_input.clone(),
+            g.rule.clone(),
+            g.severity.as_str().to_string(),
+            g.table.clone().unwrap_or_default(),
+            g.row.clone().unwrap_or_default(),
+            g.col.clone().unwrap_or_default(),
+            num(g.expected),
+            num(g.found),
+            g.message.clone(),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    w.flush()?;
+    drop(w);
+    // Renamed into place so a killed run never leaves half a file.
+    std::fs::rename(&tmp, out_dir.join(CROSS_FINDINGS_CSV))?;
+    Ok(findings.len())
+}
+
+/// Adds cross-year findings to records processed together (e.g. `gouji extract` of
+/// several years of one agency): each finding goes to the later year's record.
+pub fn cross_check_records(records: &mut [Record]) {
+    let summaries: Vec<_> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| crate::crossyear::summarize(r, i as u64))
+        .collect();
+    for f in crate::crossyear::check(&summaries) {
+        if let Some(r) = records.get_mut(f.line as usize) {
+            r.findings.push(f.finding);
+        }
+    }
+}
