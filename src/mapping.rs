@@ -326,11 +326,21 @@ fn map_grid(
         has_number[r] = anchored
             .iter()
             .any(|&i| matches!(info[i].parsed, Parsed::Number { .. } | Parsed::NullMark));
-        let col_hit = anchored.iter().any(|&i| {
-            let core = &info[i].core;
-            matches!(info[i].parsed, Parsed::Text)
+        let names_col = |i: &usize| {
+            let core = &info[*i].core;
+            matches!(info[*i].parsed, Parsed::Text)
                 && (match_col(t, core).is_some() || match_col_group(t, core).is_some())
-        });
+        };
+        let names_row = |i: &usize| {
+            let core = &info[*i].core;
+            match_row(t, core, None).is_some() || match_row_group(t, core).is_some()
+        };
+        // 其他 and 总计 name both a column and a row: a blank "3.其他" or "（七）总计" row
+        // must stay a data row. Such labels make a header only in a row without blanks.
+        let has_blank = anchored.iter().any(|&i| info[i].parsed == Parsed::Blank);
+        let col_hit = anchored
+            .iter()
+            .any(|i| names_col(i) && (!names_row(i) || !has_blank));
         if !has_number[r] && col_hit {
             *kind = RowKind::Header;
         }
@@ -924,6 +934,37 @@ mod tests {
             m.get("appeals", "suit_after_review", "total").unwrap().raw,
             "10"
         );
+    }
+
+    /// Regression: a blank row labelled 3.其他 (其他 is also a column label) was taken for
+    /// a header row and broke the rows after it.
+    #[test]
+    fn blank_rows_named_like_columns_stay_data_rows() {
+        let tpl = &templates().unwrap()[0];
+        let t = table_from(&[
+            &[
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+            ],
+            &["3.其他", "", "", "", "", "", "", ""],
+            &["（七）总计", "", "", "", "", "", "", ""],
+            &["四、结转下年度继续办理", "1", "0", "0", "0", "0", "0", "1"],
+        ]);
+        let m = map_document(&doc(vec![t]), tpl);
+        assert_eq!(m.get("requests", "other_misc", "total").unwrap().raw, "");
+        assert_eq!(
+            m.get("requests", "processed_total", "natural_person")
+                .unwrap()
+                .raw,
+            ""
+        );
+        assert_eq!(m.get("requests", "carried_out", "total").unwrap().raw, "1");
     }
 
     #[test]
