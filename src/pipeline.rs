@@ -193,7 +193,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         Ok(t) => t,
         Err(e) => return Record::failed(source, "map", format!("template data: {e}")),
     };
-    let (tpl, mapping) = choose_template(doc, tpls);
+    let (tpl, mapping) = choose_template(doc, tpls, info.year);
     let mut record = Record {
         source,
         report: ReportInfo {
@@ -257,18 +257,25 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
 
 /// The template a document follows: by its printed features, else the one that maps the
 /// most cells.
-fn choose_template<'a>(doc: &Document, tpls: &'a [Template]) -> (Option<&'a Template>, Mapping) {
+fn choose_template<'a>(
+    doc: &Document,
+    tpls: &'a [Template],
+    year: Option<i32>,
+) -> (Option<&'a Template>, Mapping) {
     if let Some(t) = detect_template(doc, tpls) {
         return (Some(t), map_document(doc, t));
     }
+    // No printed feature (e.g. only 表三, which both templates share): the template that
+    // maps more cells, and on a tie the one meant for the report's year.
+    let fits = |t: &Template| year.is_some_and(|y| y >= t.years[0] && y <= t.years[1]);
     let mut best: Option<(&Template, Mapping)> = None;
     for t in tpls {
         let m = map_document(doc, t);
-        if !m.cells.is_empty()
-            && best
-                .as_ref()
-                .is_none_or(|(_, b)| m.cells.len() > b.cells.len())
-        {
+        let better = best.as_ref().is_none_or(|(bt, b)| {
+            m.cells.len() > b.cells.len()
+                || (m.cells.len() == b.cells.len() && fits(t) && !fits(bt))
+        });
+        if !m.cells.is_empty() && better {
             best = Some((t, m));
         }
     }

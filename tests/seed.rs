@@ -60,3 +60,27 @@ fn seed_with_three_new_requests_breaks_the_balance_in_two_columns() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A report printing only 表三 (which both templates share) follows the template of its
+/// year.
+#[test]
+fn only_the_request_table_follows_the_year() {
+    let seed = std::fs::read_to_string(seed()).expect("seed");
+    let (Some(i), Some(j)) = (
+        seed.find("三、收到和处理政府信息公开申请情况"),
+        seed.find("四、政府信息公开行政复议"),
+    ) else {
+        panic!("seed sections");
+    };
+    let dir = std::env::temp_dir().join(format!("gouji-t3only-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    for (year, template) in [(2019, "gk2019"), (2023, "gk2021")] {
+        let text = format!("某局 {year} 年政府信息公开工作年度报告\n\n{}", &seed[i..j]);
+        let path = dir.join(format!("t3-{year}.txt"));
+        std::fs::write(&path, text).expect("write");
+        let rec = run(&path);
+        assert_eq!(rec.report.template, template, "{year}");
+        assert_eq!(rec.cells.len(), 175);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
