@@ -142,6 +142,12 @@ impl Parser<'_> {
             }
             return Ok(());
         }
+        if local == b"del"
+            && self.open.last().is_some_and(|o| o == b"trPr")
+            && let Some(Frame::Row(r)) = self.stack.last_mut()
+        {
+            r.deleted = true;
+        }
         if is_skipped(local) {
             if !empty {
                 self.skip = 1;
@@ -414,6 +420,7 @@ pub(crate) fn office_document_target(xml: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gouji_doc::Table;
 
     fn doc(body: &str) -> Document {
         let xml = format!(
@@ -447,6 +454,31 @@ mod tests {
             r#"<mc:Fallback><w:r><w:t>y</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>"#
         ));
         assert_eq!(d.text(), "xy\n");
+    }
+
+    #[test]
+    fn deleted_rows_are_dropped() {
+        let d = doc(concat!(
+            r#"<w:tbl><w:tr><w:tc><w:p><w:r><w:t>a</w:t></w:r></w:p></w:tc></w:tr>"#,
+            r#"<w:tr><w:trPr><w:del w:id="1"/></w:trPr><w:tc><w:p><w:del><w:r><w:delText>b</w:delText></w:r></w:del></w:p></w:tc></w:tr>"#,
+            r#"<w:tr><w:tc><w:p><w:r><w:t>c</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#
+        ));
+        let t = d.tables().next().cloned().unwrap_or_else(|| Table {
+            rows: 0,
+            cols: 0,
+            cells: Vec::new(),
+            at: Provenance::None,
+        });
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.cells[1].text, "c");
+        assert_eq!(
+            t.cells[1].at,
+            Provenance::Markup {
+                table: 1,
+                row: 3,
+                cell: 1
+            }
+        );
     }
 
     #[test]

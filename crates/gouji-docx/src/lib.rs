@@ -14,7 +14,7 @@
 //!   (`w:vMerge w:val="restart"` followed by `w:vMerge` continuations in the same grid
 //!   column) becomes one cell with a row span. Cell text is its paragraphs joined with `\n`.
 //!   A table nested in a cell is flattened into that cell's text (cells separated by a
-//!   space, rows by `\n`).
+//!   space, rows by `\n`). Rows deleted with tracked changes (`w:trPr/w:del`) are dropped.
 //!
 //! `docProps/core.xml` gives `dc:title` and `dc:creator` as `meta.title` / `meta.author`.
 //! Nothing here knows what a report template means.

@@ -51,6 +51,8 @@ pub(crate) struct RawRow {
     pub cells: Vec<RawCell>,
     pub before: usize,
     pub after: usize,
+    /// A tracked deletion of the whole row (`w:trPr/w:del`).
+    pub deleted: bool,
 }
 
 impl RawRow {
@@ -84,7 +86,7 @@ impl RawTable {
     /// Keeps a row unless the table already holds more cells or rows than it may have grid
     /// positions (every cell and every row takes at least one).
     pub fn push_row(&mut self, row: RawRow, max_positions: usize) {
-        if self.truncated {
+        if self.truncated || row.deleted {
             return;
         }
         let cells = self.cells.saturating_add(row.cells.len());
@@ -153,7 +155,7 @@ impl RawTable {
                     && let Some(&pi) = open.get(&col)
                 {
                     if let Some(p) = pending.get_mut(pi) {
-                        p.rs = r - p.row + 1;
+                        p.rs = r.saturating_sub(p.row) + 1;
                     }
                     next_open.insert(col, pi);
                     if !text.is_empty() {
@@ -239,6 +241,7 @@ mod tests {
                     cells,
                     before,
                     after: 0,
+                    deleted: false,
                 },
                 1000,
             );
@@ -336,6 +339,7 @@ mod tests {
                     cells,
                     before: 0,
                     after: 0,
+                    deleted: false,
                 },
                 100,
             );
