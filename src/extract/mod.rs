@@ -18,6 +18,9 @@ pub enum ExtractError {
     /// PDF reader error.
     #[error("pdf: {0}")]
     Pdf(#[from] gouji_pdf::PdfError),
+    /// DOCX reader error.
+    #[error("docx: {0}")]
+    Docx(#[from] gouji_docx::DocxError),
     /// A format gouji does not read (yet).
     #[error("unsupported format: {0}")]
     Unsupported(Format),
@@ -34,6 +37,7 @@ pub fn extract(
         Format::Text => Ok(text::extract_text(bytes, limits)?),
         Format::Html => Ok(gouji_html::extract_html(bytes, charset, limits)?),
         Format::Pdf => Ok(gouji_pdf::extract_pdf(bytes, limits)?),
+        Format::Docx => Ok(gouji_docx::extract_docx(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
     }
 }
