@@ -21,6 +21,9 @@ pub enum ExtractError {
     /// DOCX reader error.
     #[error("docx: {0}")]
     Docx(#[from] gouji_docx::DocxError),
+    /// Spreadsheet (XLSX, XLS) reader error.
+    #[error("spreadsheet: {0}")]
+    Sheet(#[from] gouji_xlsx::SheetError),
     /// A format gouji does not read (yet).
     #[error("unsupported format: {0}")]
     Unsupported(Format),
@@ -38,6 +41,8 @@ pub fn extract(
         Format::Html => Ok(gouji_html::extract_html(bytes, charset, limits)?),
         Format::Pdf => Ok(gouji_pdf::extract_pdf(bytes, limits)?),
         Format::Docx => Ok(gouji_docx::extract_docx(bytes, limits)?),
+        Format::Xlsx => Ok(gouji_xlsx::extract_xlsx(bytes, limits)?),
+        Format::Xls => Ok(gouji_xlsx::extract_xls(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
     }
 }
