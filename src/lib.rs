@@ -12,6 +12,7 @@ pub use gouji_model as model;
 pub mod crossyear;
 pub mod detect;
 pub mod extract;
+pub mod flattened;
 pub mod labels;
 pub mod mapping;
 pub mod number;

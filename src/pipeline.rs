@@ -193,7 +193,12 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         Ok(t) => t,
         Err(e) => return Record::failed(source, "map", format!("template data: {e}")),
     };
-    let (tpl, mapping) = choose_template(doc, tpls, info.year);
+    let (tpl, mut mapping) = choose_template(doc, tpls, info.year);
+    if let Some(t) = tpl {
+        // Tables no grid gave may still be in the text with their cell boundaries lost
+        // (crawler text): recover them from the template's arithmetic.
+        crate::flattened::merge_missing(doc, t, &mut mapping);
+    }
     let mut record = Record {
         source,
         report: ReportInfo {
