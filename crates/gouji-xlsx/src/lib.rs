@@ -166,6 +166,30 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     Ok(())
 }
 
+/// A sheet's cell collector, with its merged regions. calamine offers merged regions
+/// per reader type (not on its common trait), so both readers hand their result here;
+/// unreadable regions only cost the spans, with a warning.
+fn sheet_cells<E: std::fmt::Display>(
+    name: &str,
+    merges: Result<Vec<calamine::Dimensions>, E>,
+    out: &mut Out,
+) -> SheetCells {
+    let merges = match merges {
+        Ok(m) => m,
+        Err(e) => {
+            out.doc
+                .warnings
+                .push(format!("sheet {name:?}: merged regions unreadable: {e}"));
+            Vec::new()
+        }
+    };
+    SheetCells {
+        name: name.to_string(),
+        merges: merges.iter().map(merge).collect(),
+        ..SheetCells::default()
+    }
+}
+
 /// Extracts every sheet of an XLSX workbook (Office Open XML spreadsheet) into paragraphs
 /// and table grids.
 ///
@@ -183,20 +207,7 @@ pub fn extract_xlsx(bytes: &[u8], limits: &Limits) -> Result<Document, SheetErro
     let is_1904 = wb.has_1904_epoch();
     let mut out = Out::new(limits);
     for name in wb.sheet_names() {
-        let merges = match wb.merge_cells_by_sheet_name(&name) {
-            Ok(m) => m,
-            Err(e) => {
-                out.doc
-                    .warnings
-                    .push(format!("sheet {name:?}: merged regions unreadable: {e}"));
-                Vec::new()
-            }
-        };
-        let mut sheet = SheetCells {
-            name: name.clone(),
-            merges: merges.iter().map(merge).collect(),
-            ..SheetCells::default()
-        };
+        let mut sheet = sheet_cells(&name, wb.merge_cells_by_sheet_name(&name), &mut out);
         let mut reader = match wb.worksheet_cells_reader(&name) {
             Ok(r) => r,
             Err(e) => {
@@ -236,20 +247,7 @@ pub fn extract_xls(bytes: &[u8], limits: &Limits) -> Result<Document, SheetError
     let is_1904 = wb.has_1904_epoch();
     let mut out = Out::new(limits);
     for name in wb.sheet_names() {
-        let merges = match wb.merge_cells_by_sheet_name(&name) {
-            Ok(m) => m,
-            Err(e) => {
-                out.doc
-                    .warnings
-                    .push(format!("sheet {name:?}: merged regions unreadable: {e}"));
-                Vec::new()
-            }
-        };
-        let mut sheet = SheetCells {
-            name: name.clone(),
-            merges: merges.iter().map(merge).collect(),
-            ..SheetCells::default()
-        };
+        let mut sheet = sheet_cells(&name, wb.merge_cells_by_sheet_name(&name), &mut out);
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| xerr(Some(&name), e))?;
