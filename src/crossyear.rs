@@ -317,6 +317,8 @@ mod tests {
                     raw: v.to_string(),
                     unit: None,
                     at: String::new(),
+                    ocr: false,
+                    inferred: false,
                 })
                 .collect(),
             findings: Vec::new(),

@@ -311,6 +311,8 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                     raw: mc.raw.clone(),
                     unit,
                     at: mc.at.to_string(),
+                    ocr: false,
+                    inferred: false,
                 });
             }
         }

@@ -43,6 +43,8 @@ impl Processor for Demo {
                 raw: format!("{}", line * 10 + i as u64),
                 unit: None,
                 at: format!("t1r{i}c7"),
+                ocr: false,
+                inferred: false,
             })
             .collect();
         let findings = if line.is_multiple_of(3) {

@@ -218,6 +218,8 @@ impl<F: Fetch> Processor for FetchingProcessor<F> {
                         raw: f.bytes.len().to_string(),
                         unit: None,
                         at: "L1:1".into(),
+                        ocr: false,
+                        inferred: false,
                     }],
                     findings: Vec::new(),
                     errors: Vec::new(),

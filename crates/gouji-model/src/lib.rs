@@ -82,6 +82,17 @@ pub struct CellValue {
     pub unit: Option<String>,
     /// Where the cell came from (`p3@120,340`, `t2r4c5`, `Sheet1!D7`, `L12:3`).
     pub at: String,
+    /// The cell's text was read by OCR from a page image (not from a text layer).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ocr: bool,
+    /// The cell's row or column key was inferred (from template order or count, not
+    /// from a printed label); the record's warnings say what was inferred.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub inferred: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Severity of a finding.
@@ -240,6 +251,8 @@ mod tests {
             raw: "21".into(),
             unit: None,
             at: "p3@1,2".into(),
+            ocr: false,
+            inferred: false,
         });
         let s = serde_json::to_string(&r).unwrap();
         assert!(s.contains(r#""status":"failed""#));

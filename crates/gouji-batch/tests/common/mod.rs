@@ -38,6 +38,8 @@ pub fn cell(row: &str, v: Option<f64>, raw: &str) -> CellValue {
         raw: raw.into(),
         unit: None,
         at: format!("t1r{row}c7"),
+        ocr: false,
+        inferred: false,
     }
 }
 
