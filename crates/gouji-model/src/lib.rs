@@ -73,7 +73,9 @@ pub struct CellValue {
     pub row: String,
     /// Column key.
     pub col: String,
-    /// Numeric value, or `None` for blank or non-numeric cells.
+    /// Numeric value, or `None` for blank or non-numeric cells. Whole numbers are
+    /// written as JSON integers (`84`), others as decimals (`7730.28`).
+    #[serde(serialize_with = "int_or_float")]
     pub value: Option<f64>,
     /// Cell text as extracted (after whitespace normalisation).
     pub raw: String,
@@ -93,6 +95,21 @@ pub struct CellValue {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// Largest magnitude below which every whole `f64` is exactly an integer (2^53).
+const EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// `Some(x)` as an integer when `x` is whole (so counts read `84`, not `84.0`), as a
+/// decimal otherwise; `None` as null.
+fn int_or_float<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match *v {
+        Some(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < EXACT_INT => {
+            s.serialize_i64(x as i64)
+        }
+        Some(x) => s.serialize_f64(x),
+        None => s.serialize_none(),
+    }
 }
 
 /// Severity of a finding.
@@ -142,10 +159,10 @@ pub struct Finding {
     pub rows: Vec<String>,
     /// The value the rule expects (e.g. the sum of the parts, or the table value for
     /// narrative rules).
-    #[serde(default)]
+    #[serde(default, serialize_with = "int_or_float")]
     pub expected: Option<f64>,
     /// The value found (the printed total, or the number stated in the text).
-    #[serde(default)]
+    #[serde(default, serialize_with = "int_or_float")]
     pub found: Option<f64>,
     /// The cells involved.
     #[serde(default)]
@@ -254,8 +271,16 @@ mod tests {
             ocr: false,
             inferred: false,
         });
+        r.cells.push(CellValue {
+            value: Some(7730.28),
+            raw: "7730.28".into(),
+            col: "fee".into(),
+            ..r.cells[0].clone()
+        });
         let s = serde_json::to_string(&r).unwrap();
         assert!(s.contains(r#""status":"failed""#));
+        assert!(s.contains(r#""value":21,"#), "{s}");
+        assert!(s.contains(r#""value":7730.28,"#), "{s}");
         let back: Record = serde_json::from_str(&s).unwrap();
         assert_eq!(back, r);
     }
