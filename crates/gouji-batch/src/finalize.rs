@@ -29,8 +29,36 @@ pub const CELLS_HEADER: [&str; 14] = [
     "at",
 ];
 
-/// Header of `findings.csv`.
-pub const FINDINGS_HEADER: [&str; 13] = [
+/// File name of the per-report table: one row per input line, failed ones included.
+pub const REPORTS_CSV: &str = "reports.csv";
+
+/// Header of `reports.csv`. `line` identifies a row within a run; `report_id` (the
+/// document's sha256) repeats when one document appears on two lines.
+pub const REPORTS_HEADER: [&str; 19] = [
+    "report_id",
+    "line",
+    "input",
+    "url",
+    "sha256",
+    "format",
+    "status",
+    "agency",
+    "year",
+    "template",
+    "title",
+    "tables_from",
+    "cells",
+    "errors",
+    "warnings",
+    "info",
+    "error_stage",
+    "error_message",
+    "findings",
+];
+
+/// Header of `findings.csv`. The first 13 columns are the historical ones; `at`,
+/// `quote` and `cells` (involved cells as `table.row.col`, `;`-separated) were appended.
+pub const FINDINGS_HEADER: [&str; 16] = [
     "report_id",
     "line",
     "input",
@@ -44,6 +72,9 @@ pub const FINDINGS_HEADER: [&str; 13] = [
     "expected",
     "found",
     "message",
+    "at",
+    "quote",
+    "cells",
 ];
 
 /// Counts over all records of the finished batch.
@@ -160,6 +191,11 @@ pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
     let reports = TmpOut::new(dir, REPORTS_JSONL);
     let cells = TmpOut::new(dir, CELLS_CSV);
     let findings = TmpOut::new(dir, FINDINGS_CSV);
+    let table = TmpOut::new(dir, REPORTS_CSV);
+    let mut table_w = csv::Writer::from_writer(table.create()?);
+    table_w
+        .write_record(REPORTS_HEADER)
+        .map_err(csv_err(&table.tmp))?;
     let mut reports_w = reports.create()?;
     let mut cells_w = csv::Writer::from_writer(cells.create()?);
     let mut findings_w = csv::Writer::from_writer(findings.create()?);
@@ -191,6 +227,7 @@ pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
         };
         reports_w.write_all(&buf).map_err(out_err(&reports.tmp))?;
         write_rows(&rec, &mut cells_w, &mut findings_w).map_err(|e| csv_err(&cells.tmp)(e))?;
+        write_report_row(&rec, &mut table_w).map_err(|e| csv_err(&table.tmp)(e))?;
         totals.records += 1;
         match rec.status {
             Status::Ok => totals.ok += 1,
@@ -210,8 +247,13 @@ pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
         path: findings.tmp.clone(),
         source: std::io::Error::other(e.to_string()),
     })?;
+    let table_inner = table_w.into_inner().map_err(|e| BatchError::Output {
+        path: table.tmp.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     // The CSVs first, the journal last: until the journal is replaced a crash here just
     // means the next run finalizes again from the same journal.
+    table.commit(table_inner)?;
     cells.commit(cells_inner)?;
     findings.commit(findings_inner)?;
     reports.commit(reports_w)?;
@@ -263,9 +305,57 @@ fn write_rows<W: Write>(
             &num(f.expected),
             &num(f.found),
             &f.message,
+            f.at.as_deref().unwrap_or(""),
+            f.quote.as_deref().unwrap_or(""),
+            &involved(f),
         ])?;
     }
     Ok(())
+}
+
+/// A finding's involved cells as `table.row.col`, `;`-separated.
+pub fn involved(f: &gouji_model::Finding) -> String {
+    f.cells
+        .iter()
+        .map(|(t, r, c)| format!("{t}.{r}.{c}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// One `reports.csv` row: what the record says about the report, its first error and
+/// its findings counted by severity.
+fn write_report_row<W: Write>(rec: &Record, w: &mut csv::Writer<W>) -> Result<(), csv::Error> {
+    use gouji_model::Severity;
+    let count = |s: Severity| {
+        rec.findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
+            .to_string()
+    };
+    let first = rec.errors.first();
+    let src = &rec.source;
+    w.write_record([
+        report_id(rec).as_str(),
+        &src.line.map(|l| l.to_string()).unwrap_or_default(),
+        &src.input,
+        src.url.as_deref().unwrap_or(""),
+        src.sha256.as_deref().unwrap_or(""),
+        &src.format,
+        rec.status.as_str(),
+        rec.report.agency.as_deref().unwrap_or(""),
+        &rec.report.year.map(|y| y.to_string()).unwrap_or_default(),
+        &rec.report.template,
+        rec.report.title.as_deref().unwrap_or(""),
+        src.tables_from.as_deref().unwrap_or(""),
+        &rec.cells.len().to_string(),
+        &count(Severity::Error),
+        &count(Severity::Warning),
+        &count(Severity::Info),
+        first.map_or("", |e| e.stage.as_str()),
+        first.map_or("", |e| e.message.as_str()),
+        &rec.findings.len().to_string(),
+    ])
 }
 
 #[cfg(test)]

@@ -79,7 +79,9 @@ use std::time::{Duration, Instant};
 use gouji_model::{Record, Source, Status};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use finalize::{CELLS_HEADER, FINDINGS_HEADER, report_id};
+pub use finalize::{
+    CELLS_HEADER, FINDINGS_HEADER, REPORTS_CSV, REPORTS_HEADER, involved, report_id,
+};
 
 /// File name of the per-report JSON lines output (and journal).
 pub const REPORTS_JSONL: &str = "reports.jsonl";
