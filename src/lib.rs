@@ -10,6 +10,7 @@ pub use gouji_doc as doc;
 pub use gouji_model as model;
 
 pub mod crossyear;
+pub mod dataset;
 pub mod detect;
 pub mod extract;
 pub mod flattened;

@@ -110,6 +110,16 @@ enum Command {
         #[command(flatten)]
         net: NetArgs,
     },
+    /// Rebuild DIR/gouji.sqlite from a finished batch's reports.jsonl and cross_findings.csv.
+    Dataset {
+        /// The output directory of `gouji run`.
+        dir: PathBuf,
+    },
+    /// Write the HTML audit report DIR/report/index.html (builds DIR/gouji.sqlite first).
+    Report {
+        /// The output directory of `gouji run`.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -130,6 +140,14 @@ fn main() -> ExitCode {
         .try_init();
     match cli.command {
         Command::Extract { files, json, net } => extract(&files, json, &net),
+        Command::Dataset { dir } => match write_dataset(&dir) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(()) => ExitCode::from(2),
+        },
+        Command::Report { dir } => match write_dataset(&dir).and_then(|_| write_report(&dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(()) => ExitCode::from(2),
+        },
         Command::Run {
             list,
             out,
@@ -169,6 +187,11 @@ fn main() -> ExitCode {
                         ),
                         Err(e) => eprintln!("gouji: cross-year check: {e}"),
                     }
+                    // Derived from the finalized journal and the cross pass, like the CSVs.
+                    match write_dataset(&out) {
+                        Ok(s) => print_run_summary(&s),
+                        Err(()) => return ExitCode::from(2),
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -177,6 +200,61 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// Writes DIR/gouji.sqlite; errors are printed.
+fn write_dataset(dir: &std::path::Path) -> Result<gouji_dataset::DatasetSummary, ()> {
+    match gouji_dataset::write_dataset(dir, &gouji::dataset::template_labels()) {
+        Ok(s) => {
+            let rows: Vec<String> = s.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            eprintln!(
+                "  dataset: {} ({})",
+                dir.join(gouji_dataset::DATASET_FILE).display(),
+                rows.join(", ")
+            );
+            Ok(s)
+        }
+        Err(e) => {
+            eprintln!("gouji: dataset: {e}");
+            Err(())
+        }
+    }
+}
+
+/// Writes DIR/report/; errors are printed.
+fn write_report(dir: &std::path::Path) -> Result<(), ()> {
+    match gouji_report::write_report(dir) {
+        Ok(s) => {
+            eprintln!("  report: {} ({} report pages)", s.index.display(), s.pages);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("gouji: report: {e}");
+            Err(())
+        }
+    }
+}
+
+/// The batch summary an auditor reads: findings by severity, failures split into
+/// unreadable inputs and documents that are not a report of a known template, and the
+/// first failed inputs with their reasons.
+fn print_run_summary(s: &gouji_dataset::DatasetSummary) {
+    let [e, w, i] = s.by_severity;
+    eprintln!("  findings by severity: {e} error, {w} warning, {i} info");
+    eprintln!(
+        "  failed: {} could not be read, {} not a report / legacy / no known table",
+        s.read_failures, s.not_a_report
+    );
+    let total = s.read_failures + s.not_a_report;
+    for (line, input, stage, msg) in &s.failed {
+        eprintln!("    line {line}: {input} [{stage}] {msg}");
+    }
+    if total > s.failed.len() as u64 {
+        eprintln!(
+            "    … and {} more (see reports.csv, status = failed)",
+            total - s.failed.len() as u64
+        );
     }
 }
 

@@ -1,0 +1,498 @@
+#![forbid(unsafe_code)]
+//! gouji's SQLite dataset: `DIR/gouji.sqlite`, derived from a finished batch's journal
+//! (`reports.jsonl`) and `cross_findings.csv`, like the CSV files.
+//!
+//! The schema is documented in `docs/dataset.md`; [`SCHEMA`] is its source. The whole
+//! database is written in one transaction into a temp file that is renamed into place,
+//! so readers never see half a dataset. Records are streamed one at a time: memory does
+//! not grow with the batch.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use gouji_model::{Record, Severity};
+use rusqlite::{Connection, Transaction, params};
+use sha2::{Digest, Sha256};
+
+/// File name of the dataset in the batch directory.
+pub const DATASET_FILE: &str = "gouji.sqlite";
+/// The journal the dataset is derived from.
+pub const REPORTS_JSONL: &str = "reports.jsonl";
+/// The cross-year findings file the dataset loads.
+pub const CROSS_FINDINGS_CSV: &str = "cross_findings.csv";
+
+/// The tables, views and indexes (documented in `docs/dataset.md`).
+///
+/// `cells.value`, `findings.expected/found` and `cross_findings.expected/found` are
+/// declared without a type on purpose: a column without a declared type has no
+/// affinity, so SQLite keeps what is stored (INTEGER for counts, REAL for amounts)
+/// instead of converting.
+pub const SCHEMA: &str = include_str!("schema.sql");
+
+/// What went wrong writing the dataset.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// SQLite refused something.
+    #[error("{path}: sqlite: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// `cross_findings.csv` is not valid CSV.
+    #[error("{path}: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+}
+
+/// One label of a template, for the `labels` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    /// Template id (`gk2021`).
+    pub template: String,
+    /// Table key (`requests`).
+    pub table: String,
+    /// `table` (the table's own title), `row`, `col`, `row_group` or `col_group`.
+    pub axis: &'static str,
+    /// Row, column or group key (the table key for `axis = table`).
+    pub key: String,
+    /// The Chinese label (the template's first, canonical one).
+    pub label: String,
+    /// Order in the template (0-based).
+    pub position: i64,
+    /// The group key the row or column belongs to, if any.
+    pub group: Option<String>,
+    /// For columns: `count`, `amount` or `signed`.
+    pub value_kind: Option<String>,
+}
+
+/// Counts of what was written, and the failed inputs.
+#[derive(Debug, Default, Clone)]
+pub struct DatasetSummary {
+    /// Rows per table, in [`TABLES`] order.
+    pub rows: Vec<(&'static str, u64)>,
+    /// Documents by status (`ok`, `partial`, `failed`).
+    pub by_status: [u64; 3],
+    /// Findings by severity (`error`, `warning`, `info`).
+    pub by_severity: [u64; 3],
+    /// Failed inputs that are documents gouji could not read (fetch, detect, extract).
+    pub read_failures: u64,
+    /// Failed inputs that were read but are not a report of a known template (legacy,
+    /// not a report, no table found).
+    pub not_a_report: u64,
+    /// The first failed inputs: (line, input, stage, message).
+    pub failed: Vec<(i64, String, String, String)>,
+    /// Journal lines that could not be parsed (skipped).
+    pub skipped: u64,
+}
+
+/// How many failed inputs [`DatasetSummary::failed`] keeps.
+pub const FAILED_LISTED: usize = 20;
+
+/// The tables of the dataset, in the order they are documented.
+pub const TABLES: [&str; 8] = [
+    "reports",
+    "cells",
+    "findings",
+    "finding_cells",
+    "errors",
+    "warnings",
+    "cross_findings",
+    "labels",
+];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `source.sha256`, or the SHA-256 of the input when no document was read (the same
+/// `report_id` as the CSV files).
+pub fn report_id(rec: &Record) -> String {
+    match &rec.source.sha256 {
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => hex(&Sha256::digest(rec.source.input.as_bytes())),
+    }
+}
+
+/// Writes `dir/gouji.sqlite` from `dir/reports.jsonl` and `dir/cross_findings.csv`
+/// (absent: no cross-year findings), with `labels` for the `labels` table.
+pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, DatasetError> {
+    let dest = dir.join(DATASET_FILE);
+    let tmp = dir.join(format!(".{DATASET_FILE}.tmp"));
+    let sq = |source| DatasetError::Sqlite {
+        path: tmp.clone(),
+        source,
+    };
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(DatasetError::Io { path: tmp, source: e });
+        }
+        _ => {}
+    }
+    let mut conn = Connection::open(&tmp).map_err(sq)?;
+    // The temp file is renamed only after the commit: no journal needed for safety.
+    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        .map_err(sq)?;
+    let tx = conn.transaction().map_err(sq)?;
+    tx.execute_batch(SCHEMA).map_err(sq)?;
+    let amounts = insert_labels(&tx, labels).map_err(sq)?;
+    let mut summary = insert_journal(&tx, dir, &amounts, &tmp)?;
+    insert_cross(&tx, dir, &tmp)?;
+    for t in TABLES {
+        let n: i64 = tx
+            .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .map_err(sq)?;
+        summary.rows.push((t, n.max(0) as u64));
+    }
+    tx.commit().map_err(sq)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL;")
+        .map_err(sq)?;
+    conn.close().map_err(|(_, e)| sq(e))?;
+    std::fs::rename(&tmp, &dest).map_err(|source| DatasetError::Io { path: dest, source })?;
+    Ok(summary)
+}
+
+/// Inserts the labels; returns the `(table, col)` pairs whose values are amounts.
+fn insert_labels(tx: &Transaction, labels: &[Label]) -> rusqlite::Result<HashSet<(String, String)>> {
+    let mut st = tx.prepare(
+        "INSERT INTO labels (template, table_key, axis, key, label, position, group_key, value_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut amounts = HashSet::new();
+    for l in labels {
+        st.execute(params![
+            l.template, l.table, l.axis, l.key, l.label, l.position, l.group, l.value_kind
+        ])?;
+        if l.axis == "col" && l.value_kind.as_deref() == Some("amount") {
+            amounts.insert((l.table.clone(), l.key.clone()));
+        }
+    }
+    Ok(amounts)
+}
+
+/// A number as SQLite should store it: INTEGER for whole counts, REAL for amounts and
+/// fractions.
+fn sql_num(v: Option<f64>, amount: bool) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match v {
+        Some(x) if !amount && x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 => {
+            Value::Integer(x as i64)
+        }
+        Some(x) => Value::Real(x),
+        None => Value::Null,
+    }
+}
+
+fn severity_index(s: Severity) -> usize {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+fn insert_journal(
+    tx: &Transaction,
+    dir: &Path,
+    amounts: &HashSet<(String, String)>,
+    db: &Path,
+) -> Result<DatasetSummary, DatasetError> {
+    let path = dir.join(REPORTS_JSONL);
+    let io = |source| DatasetError::Io {
+        path: path.clone(),
+        source,
+    };
+    let sq = |source| DatasetError::Sqlite {
+        path: db.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let mut ins = Inserts::prepare(tx).map_err(sq)?;
+    let mut summary = DatasetSummary::default();
+    let mut seen = HashSet::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(io)?;
+        let Ok(rec) = serde_json::from_str::<Record>(&line) else {
+            summary.skipped += 1;
+            continue;
+        };
+        // `line` is the key within a run; a journal without it falls back to position.
+        let n = rec.source.line.map_or(i as i64 + 1, |l| l as i64);
+        if !seen.insert(n) {
+            summary.skipped += 1;
+            continue;
+        }
+        ins.record(&rec, n, amounts).map_err(sq)?;
+        count(&mut summary, &rec, n);
+    }
+    Ok(summary)
+}
+
+fn count(summary: &mut DatasetSummary, rec: &Record, n: i64) {
+    summary.by_status[match rec.status {
+        gouji_model::Status::Ok => 0,
+        gouji_model::Status::Partial => 1,
+        gouji_model::Status::Failed => 2,
+    }] += 1;
+    for f in &rec.findings {
+        summary.by_severity[severity_index(f.severity)] += 1;
+    }
+    if rec.status != gouji_model::Status::Failed {
+        return;
+    }
+    let first = rec.errors.first();
+    let stage = first.map_or("", |e| e.stage.as_str());
+    if stage == "map" {
+        summary.not_a_report += 1;
+    } else {
+        summary.read_failures += 1;
+    }
+    if summary.failed.len() < FAILED_LISTED {
+        summary.failed.push((
+            n,
+            rec.source.input.clone(),
+            stage.to_string(),
+            first.map_or(String::new(), |e| e.message.clone()),
+        ));
+    }
+}
+
+/// The prepared inserts for one record's rows.
+struct Inserts<'t> {
+    conn: &'t Connection,
+    report: rusqlite::Statement<'t>,
+    cell: rusqlite::Statement<'t>,
+    finding: rusqlite::Statement<'t>,
+    finding_cell: rusqlite::Statement<'t>,
+    error: rusqlite::Statement<'t>,
+    warning: rusqlite::Statement<'t>,
+}
+
+impl<'t> Inserts<'t> {
+    fn prepare(tx: &'t Transaction) -> rusqlite::Result<Self> {
+        Ok(Inserts {
+            conn: tx,
+            report: tx.prepare(
+                "INSERT INTO reports (line, report_id, input, url, sha256, format, status,
+                   agency, year, template, title, tables_from, error_stage, error_message,
+                   n_cells, n_errors, n_warnings, n_info, n_findings)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+            )?,
+            cell: tx.prepare(
+                "INSERT INTO cells (line, table_key, row_key, col_key, value, raw, unit, at,
+                   inferred, ocr) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?,
+            finding: tx.prepare(
+                "INSERT INTO findings (line, position, rule, severity, table_key, row_key,
+                   col_key, rows, expected, found, message, quote, at, expected_share_pct,
+                   found_share_pct) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+            )?,
+            finding_cell: tx.prepare(
+                "INSERT INTO finding_cells (finding_id, line, position, table_key, row_key,
+                   col_key) VALUES (?1,?2,?3,?4,?5,?6)",
+            )?,
+            error: tx.prepare(
+                "INSERT INTO errors (line, position, stage, message) VALUES (?1,?2,?3,?4)",
+            )?,
+            warning: tx
+                .prepare("INSERT INTO warnings (line, position, message) VALUES (?1,?2,?3)")?,
+        })
+    }
+
+    fn record(
+        &mut self,
+        rec: &Record,
+        n: i64,
+        amounts: &HashSet<(String, String)>,
+    ) -> rusqlite::Result<()> {
+        let sev = |s: Severity| rec.findings.iter().filter(|f| f.severity == s).count() as i64;
+        let first = rec.errors.first();
+        let src = &rec.source;
+        self.report.execute(params![
+            n,
+            report_id(rec),
+            src.input,
+            src.url,
+            src.sha256,
+            src.format,
+            rec.status.as_str(),
+            rec.report.agency,
+            rec.report.year,
+            rec.report.template,
+            rec.report.title,
+            src.tables_from,
+            first.map(|e| e.stage.as_str()),
+            first.map(|e| e.message.as_str()),
+            rec.cells.len() as i64,
+            sev(Severity::Error),
+            sev(Severity::Warning),
+            sev(Severity::Info),
+            rec.findings.len() as i64,
+        ])?;
+        for c in &rec.cells {
+            let amount = amounts.contains(&(c.table.clone(), c.col.clone()));
+            self.cell.execute(params![
+                n,
+                c.table,
+                c.row,
+                c.col,
+                sql_num(c.value, amount),
+                c.raw,
+                c.unit,
+                c.at,
+                c.inferred,
+                c.ocr,
+            ])?;
+        }
+        for (i, f) in rec.findings.iter().enumerate() {
+            let amount = match (&f.table, &f.col) {
+                (Some(t), Some(c)) => amounts.contains(&(t.clone(), c.clone())),
+                _ => false,
+            };
+            self.finding.execute(params![
+                n,
+                i as i64,
+                f.rule,
+                f.severity.as_str(),
+                f.table,
+                f.row,
+                f.col,
+                (!f.rows.is_empty()).then(|| f.rows.join(";")),
+                sql_num(f.expected, amount),
+                sql_num(f.found, amount),
+                f.message,
+                f.quote,
+                f.at,
+                f.expected_share_pct,
+                f.found_share_pct,
+            ])?;
+            // Each finding is inserted right before its cells, on the one connection.
+            let id = self.conn.last_insert_rowid();
+            for (j, (t, r, c)) in f.cells.iter().enumerate() {
+                self.finding_cell.execute(params![id, n, j as i64, t, r, c])?;
+            }
+        }
+        for (i, e) in rec.errors.iter().enumerate() {
+            self.error.execute(params![n, i as i64, e.stage, e.message])?;
+        }
+        for (i, w) in rec.warnings.iter().enumerate() {
+            self.warning.execute(params![n, i as i64, w])?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads `cross_findings.csv`, reading columns by header name so both the old header
+/// (`line,input,prev_input,…`) and the new one (with report ids, agency and years) load.
+/// Columns the file lacks are filled from `reports` (by `line`, and `prev_input` →
+/// the earliest line with that input).
+fn insert_cross(tx: &Transaction, dir: &Path, db: &Path) -> Result<(), DatasetError> {
+    let path = dir.join(CROSS_FINDINGS_CSV);
+    let sq = |source| DatasetError::Sqlite {
+        path: db.to_path_buf(),
+        source,
+    };
+    let cv = |source| DatasetError::Csv {
+        path: path.clone(),
+        source,
+    };
+    let mut rd = match csv::Reader::from_path(&path) {
+        Ok(r) => r,
+        Err(e) => match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            _ => return Err(cv(e)),
+        },
+    };
+    const COLS: [&str; 17] = [
+        "report_id", "line", "input", "agency", "year", "prev_report_id", "prev_line",
+        "prev_input", "prev_year", "rule", "severity", "table", "row", "col", "expected",
+        "found", "message",
+    ];
+    let header = rd.headers().map_err(cv)?.clone();
+    let idx: Vec<Option<usize>> = COLS
+        .iter()
+        .map(|c| header.iter().position(|h| h == *c))
+        .collect();
+    let mut st = tx
+        .prepare(
+            "INSERT INTO cross_findings (report_id, line, input, agency, year, prev_report_id,
+               prev_line, prev_input, prev_year, rule, severity, table_key, row_key, col_key,
+               expected, found, message)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+        )
+        .map_err(sq)?;
+    for row in rd.records() {
+        let row = row.map_err(cv)?;
+        let get = |k: usize| -> Option<&str> {
+            idx[k].and_then(|i| row.get(i)).filter(|s| !s.is_empty())
+        };
+        let int = |k: usize| get(k).and_then(|s| s.parse::<i64>().ok());
+        let num = |k: usize| sql_num(get(k).and_then(|s| s.parse::<f64>().ok()), false);
+        st.execute(params![
+            get(0),
+            int(1),
+            get(2),
+            get(3),
+            int(4),
+            get(5),
+            int(6),
+            get(7),
+            int(8),
+            get(9),
+            get(10),
+            get(11),
+            get(12),
+            get(13),
+            num(14),
+            num(15),
+            get(16),
+        ])
+        .map_err(sq)?;
+    }
+    tx.execute_batch(
+        "UPDATE cross_findings SET
+           report_id = coalesce(report_id, (SELECT r.report_id FROM reports r WHERE r.line = cross_findings.line)),
+           agency = coalesce(agency, (SELECT r.agency FROM reports r WHERE r.line = cross_findings.line)),
+           year = coalesce(year, (SELECT r.year FROM reports r WHERE r.line = cross_findings.line)),
+           prev_line = coalesce(prev_line, (SELECT min(r.line) FROM reports r WHERE r.input = cross_findings.prev_input));
+         UPDATE cross_findings SET
+           prev_report_id = coalesce(prev_report_id, (SELECT r.report_id FROM reports r WHERE r.line = cross_findings.prev_line)),
+           prev_year = coalesce(prev_year, (SELECT r.year FROM reports r WHERE r.line = cross_findings.prev_line));",
+    )
+    .map_err(sq)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_integers_amounts_real() {
+        use rusqlite::types::Value;
+        assert_eq!(sql_num(Some(84.0), false), Value::Integer(84));
+        assert_eq!(sql_num(Some(84.0), true), Value::Real(84.0));
+        assert_eq!(sql_num(Some(0.5), false), Value::Real(0.5));
+        assert_eq!(sql_num(None, false), Value::Null);
+    }
+
+    #[test]
+    fn schema_is_valid_sql() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+    }
+}
