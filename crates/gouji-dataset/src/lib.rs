@@ -12,6 +12,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use gouji_model::{Record, Severity};
+pub use rusqlite;
 use rusqlite::{Connection, Transaction, params};
 use sha2::{Digest, Sha256};
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 const ROW_H: usize = 22;
-const LABEL_W: usize = 230;
-const BAR_W: usize = 300;
+const LABEL_W: usize = 170;
+const BAR_W: usize = 260;
 
 fn svg_open(rows: usize) -> String {
     let h = rows.max(1) * ROW_H + 6;
