@@ -226,12 +226,25 @@ pub(crate) fn report_page(
         }
         grid(&mut b, ti, t, &cells, &marks, &mut drawn);
     }
-    let rest: Vec<_> = cells.iter().filter(|(k, _)| !drawn.contains(*k)).collect();
+    // Cells outside the template's grid, and involved cells the report did not print
+    // (MISSING-CELLS), so that every involved cell is on the page.
+    let mut rest: Vec<&str> = cells
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !drawn.contains(*k))
+        .collect();
+    let mut missing: Vec<&str> = marks
+        .keys()
+        .copied()
+        .filter(|k| !drawn.contains(*k) && !cells.contains_key(*k))
+        .collect();
+    missing.sort_unstable();
+    rest.extend(missing);
     if !rest.is_empty() {
-        b.push_str("<h2>Other cells</h2><table class=\"grid\"><tbody>");
-        for (k, c) in rest {
-            let _ = write!(b, "<tr><th>{}</th>", esc(k));
-            cell_td(&mut b, k, Some(c), marks.get(k.as_str()));
+        b.push_str("<h2>Other cells</h2><p>Outside the template's grid, or not printed.</p><table class=\"grid\"><tbody>");
+        for k in rest {
+            let _ = write!(b, "<tr><th>{}</th>", esc(&labels.label(&r.template, k)));
+            cell_td(&mut b, k, cells.get(k), marks.get(k));
             b.push_str("</tr>");
         }
         b.push_str("</tbody></table>");

@@ -28,8 +28,10 @@
     });
   }
   var data = document.getElementById("findings-data");
-  if (!data) return;
-  var findings = JSON.parse(data.textContent);
+  if (data) details(JSON.parse(data.textContent));
+  // Tests wait for this: the page's script ran to the end.
+  document.body.dataset.ready = "1";
+  function details(findings) {
   var detail = document.getElementById("detail");
   function show(ids) {
     document.querySelectorAll(".sel").forEach(function (e) { e.classList.remove("sel"); });
@@ -56,5 +58,5 @@
   document.querySelectorAll(".finding").forEach(function (d) {
     d.addEventListener("click", function () { show([d.dataset.id]); });
   });
-  document.body.dataset.ready = "1";
+  }
 })();
