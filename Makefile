@@ -6,17 +6,37 @@
 CARGO ?= cargo
 OUT ?= out/demo
 
-.PHONY: demo test build fmt lint unit corpus-check bench clean
+.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots
 
 build:
 	$(CARGO) build --release --locked
 
 demo: build
 	./target/release/gouji run corpus/list.txt --out $(OUT)
+	./target/release/gouji report $(OUT)
 	@echo
 	@echo "records:  $(OUT)/reports.jsonl"
 	@echo "cells:    $(OUT)/cells.csv"
 	@echo "findings: $(OUT)/findings.csv"
+	@echo "reports:  $(OUT)/reports.csv"
+	@echo "dataset:  $(OUT)/gouji.sqlite"
+	@echo "report:   $(OUT)/report/index.html"
+
+# The browser test (tests/browser.rs) needs Debian's chromium; installed only when missing.
+deps-chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { SUDO=$$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo); \
+	    $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }
+
+CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --disable-sync --no-first-run --hide-scrollbars
+
+# The README's screenshots of the report (docs/report-*.png), from the demo output.
+screenshots: demo deps-chromium
+	P=$$(mktemp -d) && chromium $(CHROMIUM_FLAGS) --user-data-dir=$$P --window-size=1280,1500 \
+	  --screenshot=docs/report-index.png "file://$(CURDIR)/$(OUT)/report/index.html" && rm -rf $$P
+	P=$$(mktemp -d) && chromium $(CHROMIUM_FLAGS) --user-data-dir=$$P --window-size=1280,1900 \
+	  --screenshot=docs/report-page.png "file://$(CURDIR)/$(OUT)/report/r/10.html" && rm -rf $$P
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -30,7 +50,7 @@ unit:
 corpus-check:
 	python3 scripts/gen-corpus --check
 
-test: fmt lint unit corpus-check
+test: deps-chromium fmt lint unit corpus-check
 
 bench: build
 	scripts/bench-html

@@ -2,7 +2,8 @@
 //! report (grids drawn from the template) and readable summaries
 //! (`表三 · 本年新收政府信息公开申请数量 · 自然人`).
 
-use crate::template::{ValueKind, templates};
+use crate::template::{RuleKind, ValueKind, templates};
+use gouji_model::{Finding, Record};
 use gouji_dataset::Label;
 
 /// Chinese ordinal of a table as the report prints it: 表二 is the first statistical
@@ -98,6 +99,41 @@ pub fn cell_label(template: &str, table: &str, row: &str, col: &str) -> String {
     format!("{} · {r} · {c}", table_number(ti))
 }
 
+/// For a sum or balance finding, the numbers on both sides as the rule adds them, e.g.
+/// `80 + 0 ≠ 77 + 0` (T3-BAL: new + carried_in ≠ processed_total + carried_out) or
+/// `18 + 9 + … ≠ 84` (parts ≠ total). Blank parts count as 0, as the rules read them.
+/// `None` for other rules, or when the record lacks the rule's cells.
+pub fn sum_sides(rec: &Record, f: &Finding) -> Option<String> {
+    let tpl = templates()
+        .ok()?
+        .iter()
+        .find(|t| t.id == rec.report.template)?;
+    let rule = tpl.rules.iter().find(|r| r.id == f.rule)?;
+    let value = |(t, r, c): &gouji_model::CellRef| -> Option<String> {
+        let cell = rec.cell(t, r, c)?;
+        Some(match cell.value {
+            Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
+            Some(v) => format!("{v}"),
+            None => "0".into(),
+        })
+    };
+    let side = |cells: &[gouji_model::CellRef]| -> Option<String> {
+        let vs: Option<Vec<String>> = cells.iter().map(value).collect();
+        Some(vs?.join(" + "))
+    };
+    let split = match rule.kind {
+        RuleKind::Balance => rule.lhs.len(),
+        // The parts come first and the total last (see reconcile::eval_sum).
+        RuleKind::Sum if f.found.is_some() => f.cells.len().checked_sub(1)?,
+        _ => return None,
+    };
+    if split == 0 || split >= f.cells.len() {
+        return None;
+    }
+    let (a, b) = f.cells.split_at(split);
+    Some(format!("{} ≠ {}", side(a)?, side(b)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +155,18 @@ mod tests {
             "表三 · 本年新收政府信息公开申请数量 · 自然人"
         );
         assert_eq!(cell_label("x", "nope", "a", "b"), "nope.a.b");
+    }
+
+    #[test]
+    fn balance_shows_both_sides() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/t08-t3-bal.txt");
+        let rec = crate::pipeline::process_path(&path, &crate::pipeline::Options::default());
+        let f = rec
+            .findings
+            .iter()
+            .find(|f| f.rule == "T3-BAL" && f.col.as_deref() == Some("natural_person"))
+            .expect("t08 plants a T3-BAL on natural_person");
+        let sides = sum_sides(&rec, f).expect("sides");
+        assert!(sides.contains(" + ") && sides.contains(" ≠ "), "{sides}");
     }
 }

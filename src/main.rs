@@ -348,15 +348,21 @@ fn write_summary(out: &mut impl Write, r: &Record) -> std::io::Result<()> {
         writeln!(out, "  no findings")?;
     }
     for f in &r.findings {
-        let place = [f.table.as_deref(), f.row.as_deref(), f.col.as_deref()]
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(".");
+        // As an auditor reads the table: 表三 · 本年新收… · 自然人.
+        let place = match (f.table.as_deref(), f.row.as_deref(), f.col.as_deref()) {
+            (Some(t), Some(row), Some(c)) => {
+                gouji::dataset::cell_label(&r.report.template, t, row, c)
+            }
+            _ => [f.table.as_deref(), f.row.as_deref(), f.col.as_deref()]
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<_>>()
+                .join("."),
+        };
         writeln!(
             out,
-            "  {:7} {:13} {:40} expected {:>8} found {:>8}{}",
+            "  {:7} {:13} {}  expected {} found {}{}",
             f.severity.as_str(),
             f.rule,
             place,
@@ -366,6 +372,9 @@ fn write_summary(out: &mut impl Write, r: &Record) -> std::io::Result<()> {
                 .map(|a| format!("  @{a}"))
                 .unwrap_or_default()
         )?;
+        if let Some(sides) = gouji::dataset::sum_sides(r, f) {
+            writeln!(out, "          {sides}")?;
+        }
         writeln!(out, "          {}", f.message)?;
     }
     writeln!(out)
