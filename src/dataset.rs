@@ -3,8 +3,8 @@
 //! (`表三 · 本年新收政府信息公开申请数量 · 自然人`).
 
 use crate::template::{RuleKind, ValueKind, templates};
-use gouji_model::{Finding, Record};
 use gouji_dataset::Label;
+use gouji_model::{Finding, Record};
 
 /// Chinese ordinal of a table as the report prints it: 表二 is the first statistical
 /// table (section 二), 表三 the second, 表四 the third.
@@ -25,16 +25,17 @@ pub fn template_labels() -> Vec<Label> {
     };
     for tpl in tpls {
         for (ti, t) in tpl.tables.iter().enumerate() {
-            let label = |axis, key: &str, label: &str, position: usize, group: Option<&String>| Label {
-                template: tpl.id.clone(),
-                table: t.key.clone(),
-                axis,
-                key: key.to_string(),
-                label: label.to_string(),
-                position: position as i64,
-                group: group.cloned(),
-                value_kind: None,
-            };
+            let label =
+                |axis, key: &str, label: &str, position: usize, group: Option<&String>| Label {
+                    template: tpl.id.clone(),
+                    table: t.key.clone(),
+                    axis,
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    position: position as i64,
+                    group: group.cloned(),
+                    value_kind: None,
+                };
             out.push(label("table", &t.key, &t.title, ti, None));
             for (i, g) in t.row_groups.iter().enumerate() {
                 out.push(label("row_group", &g.key, first(&g.labels), i, None));
@@ -72,13 +73,11 @@ fn first(labels: &[String]) -> &str {
 /// A cell as an auditor reads it: `表三 · 本年新收政府信息公开申请数量 · 自然人`, from the
 /// template's labels; falls back to the keys for what the template does not name.
 pub fn cell_label(template: &str, table: &str, row: &str, col: &str) -> String {
-    let tpl = templates()
-        .ok()
-        .and_then(|ts| {
-            ts.iter()
-                .find(|t| t.id == template)
-                .or_else(|| ts.iter().find(|t| t.table(table).is_some()))
-        });
+    let tpl = templates().ok().and_then(|ts| {
+        ts.iter()
+            .find(|t| t.id == template)
+            .or_else(|| ts.iter().find(|t| t.table(table).is_some()))
+    });
     let Some(tpl) = tpl else {
         return format!("{table}.{row}.{col}");
     };

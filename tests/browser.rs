@@ -5,6 +5,9 @@
 //! Skipped (with a message) only when chromium is absent and `CI` is not set; in CI it
 //! must run (`make test` installs chromium through `make deps-chromium`).
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
 use gouji_dataset::rusqlite::{Connection, params};
 use regex::Regex;
 use std::collections::HashMap;
@@ -49,7 +52,11 @@ fn dump_dom(chromium: &Path, page: &Path) -> String {
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -98,13 +105,23 @@ fn every_finding_has_its_cells_highlighted_in_chromium() {
     assert!(rep.success());
 
     let index = dump_dom(&chromium, &dir.path().join("report/index.html"));
-    assert!(index.contains("data-ready=\"1\""), "index script did not run");
+    assert!(
+        index.contains("data-ready=\"1\""),
+        "index script did not run"
+    );
     assert!(index.contains("<svg"), "index has no chart");
 
     // One report per kind of finding: sums, balances, appeals, narrative, missing cells.
     let conn = Connection::open(dir.path().join("gouji.sqlite")).unwrap();
     let mut lines: Vec<i64> = Vec::new();
-    for rule in ["T3-BAL", "T3-SUB", "T4-SUM", "N-NEW", "MISSING-CELLS", "MISSING-TOTAL"] {
+    for rule in [
+        "T3-BAL",
+        "T3-SUB",
+        "T4-SUM",
+        "N-NEW",
+        "MISSING-CELLS",
+        "MISSING-TOTAL",
+    ] {
         let l: Option<i64> = conn
             .query_row(
                 "SELECT min(line) FROM findings WHERE rule = ?1",
@@ -121,7 +138,10 @@ fn every_finding_has_its_cells_highlighted_in_chromium() {
     for line in lines {
         let page = dir.path().join(format!("report/r/{line}.html"));
         let dom = dump_dom(&chromium, &page);
-        assert!(dom.contains("data-ready=\"1\""), "line {line}: script did not run");
+        assert!(
+            dom.contains("data-ready=\"1\""),
+            "line {line}: script did not run"
+        );
         let cells = cells_of(&dom);
         let mut st = conn
             .prepare(
@@ -154,7 +174,10 @@ fn every_finding_has_its_cells_highlighted_in_chromium() {
             .map(Result::unwrap)
             .collect();
         for q in quotes {
-            let esc = q.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let esc = q
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
             assert!(dom.contains(&esc), "line {line}: quote {q:?} not shown");
         }
     }

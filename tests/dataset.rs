@@ -2,6 +2,9 @@
 //! synthetic corpus: row counts per table, one row per list line, storage types, and
 //! the example queries of docs/dataset.md with their documented output.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
 use gouji::model::Record;
 use gouji_dataset::rusqlite::{Connection, types::ValueRef};
 use std::path::{Path, PathBuf};
@@ -20,13 +23,19 @@ fn demo_batch() -> tempfile::TempDir {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     dir
 }
 
 fn count(conn: &Connection, table: &str) -> u64 {
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
-        .unwrap() as u64
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap() as u64
 }
 
 fn records(dir: &Path) -> Vec<Record> {
@@ -95,12 +104,21 @@ fn sqlite_rows_equal_the_journal_and_types_are_as_documented() {
         }
     };
     one_of("SELECT DISTINCT typeof(line) FROM reports", &["integer"]);
-    one_of("SELECT DISTINCT typeof(year) FROM reports", &["integer", "null"]);
+    one_of(
+        "SELECT DISTINCT typeof(year) FROM reports",
+        &["integer", "null"],
+    );
     one_of("SELECT DISTINCT typeof(status) FROM reports", &["text"]);
-    one_of("SELECT DISTINCT typeof(n_errors) FROM reports", &["integer"]);
+    one_of(
+        "SELECT DISTINCT typeof(n_errors) FROM reports",
+        &["integer"],
+    );
     one_of("SELECT DISTINCT typeof(raw) FROM cells", &["text"]);
     one_of("SELECT DISTINCT typeof(inferred) FROM cells", &["integer"]);
-    one_of("SELECT DISTINCT typeof(expected) FROM findings", &["integer", "real", "null"]);
+    one_of(
+        "SELECT DISTINCT typeof(expected) FROM findings",
+        &["integer", "real", "null"],
+    );
     // Counts are INTEGER, amounts REAL.
     one_of(
         "SELECT DISTINCT typeof(c.value) FROM cells c JOIN reports r USING (line)
@@ -128,7 +146,11 @@ fn sqlite_rows_equal_the_journal_and_types_are_as_documented() {
     assert!(st.success());
     let conn = Connection::open(dir.path().join("gouji.sqlite")).unwrap();
     for (table, n) in expected {
-        assert_eq!(count(&conn, table), n, "rows of {table} after `gouji dataset`");
+        assert_eq!(
+            count(&conn, table),
+            n,
+            "rows of {table} after `gouji dataset`"
+        );
     }
 }
 

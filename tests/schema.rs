@@ -1,6 +1,9 @@
 //! Every record of the synthetic corpus (and of the real reports beside the checkout)
 //! validates against docs/record.schema.json, and whole numbers are JSON integers.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
 use gouji::pipeline::{Options, process_path};
 use regex::Regex;
 use std::path::PathBuf;

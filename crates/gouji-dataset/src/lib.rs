@@ -140,7 +140,10 @@ pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, Dat
     };
     match std::fs::remove_file(&tmp) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(DatasetError::Io { path: tmp, source: e });
+            return Err(DatasetError::Io {
+                path: tmp,
+                source: e,
+            });
         }
         _ => {}
     }
@@ -168,7 +171,10 @@ pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, Dat
 }
 
 /// Inserts the labels; returns the `(table, col)` pairs whose values are amounts.
-fn insert_labels(tx: &Transaction, labels: &[Label]) -> rusqlite::Result<HashSet<(String, String)>> {
+fn insert_labels(
+    tx: &Transaction,
+    labels: &[Label],
+) -> rusqlite::Result<HashSet<(String, String)>> {
     let mut st = tx.prepare(
         "INSERT INTO labels (template, table_key, axis, key, label, position, group_key, value_kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -176,7 +182,14 @@ fn insert_labels(tx: &Transaction, labels: &[Label]) -> rusqlite::Result<HashSet
     let mut amounts = HashSet::new();
     for l in labels {
         st.execute(params![
-            l.template, l.table, l.axis, l.key, l.label, l.position, l.group, l.value_kind
+            l.template,
+            l.table,
+            l.axis,
+            l.key,
+            l.label,
+            l.position,
+            l.group,
+            l.value_kind
         ])?;
         if l.axis == "col" && l.value_kind.as_deref() == Some("amount") {
             amounts.insert((l.table.clone(), l.key.clone()));
@@ -384,11 +397,13 @@ impl<'t> Inserts<'t> {
             // Each finding is inserted right before its cells, on the one connection.
             let id = self.conn.last_insert_rowid();
             for (j, (t, r, c)) in f.cells.iter().enumerate() {
-                self.finding_cell.execute(params![id, n, j as i64, t, r, c])?;
+                self.finding_cell
+                    .execute(params![id, n, j as i64, t, r, c])?;
             }
         }
         for (i, e) in rec.errors.iter().enumerate() {
-            self.error.execute(params![n, i as i64, e.stage, e.message])?;
+            self.error
+                .execute(params![n, i as i64, e.stage, e.message])?;
         }
         for (i, w) in rec.warnings.iter().enumerate() {
             self.warning.execute(params![n, i as i64, w])?;
@@ -419,9 +434,23 @@ fn insert_cross(tx: &Transaction, dir: &Path, db: &Path) -> Result<(), DatasetEr
         },
     };
     const COLS: [&str; 17] = [
-        "report_id", "line", "input", "agency", "year", "prev_report_id", "prev_line",
-        "prev_input", "prev_year", "rule", "severity", "table", "row", "col", "expected",
-        "found", "message",
+        "report_id",
+        "line",
+        "input",
+        "agency",
+        "year",
+        "prev_report_id",
+        "prev_line",
+        "prev_input",
+        "prev_year",
+        "rule",
+        "severity",
+        "table",
+        "row",
+        "col",
+        "expected",
+        "found",
+        "message",
     ];
     let header = rd.headers().map_err(cv)?.clone();
     let idx: Vec<Option<usize>> = COLS

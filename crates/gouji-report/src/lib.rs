@@ -199,7 +199,11 @@ fn index_page(conn: &Connection, reports: &[ReportRow]) -> rusqlite::Result<Stri
     {
         let mut st = conn.prepare("SELECT rule, severity, count(*) FROM findings GROUP BY 1, 2")?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (rule, sev, n) = row?;

@@ -130,7 +130,10 @@ impl Labels {
 }
 
 fn table_number(i: usize) -> &'static str {
-    ["表二", "表三", "表四", "表五"].get(i).copied().unwrap_or("表")
+    ["表二", "表三", "表四", "表五"]
+        .get(i)
+        .copied()
+        .unwrap_or("表")
 }
 
 struct FindingRow {
@@ -333,14 +336,22 @@ fn header(b: &mut String, dir: &Path, r: &ReportRow) {
 
 type Marks<'a> = HashMap<&'a str, (usize, Vec<&'a str>, Vec<i64>)>;
 
-fn cell_td(b: &mut String, key: &str, c: Option<&Cell>, mark: Option<&(usize, Vec<&str>, Vec<i64>)>) {
+fn cell_td(
+    b: &mut String,
+    key: &str,
+    c: Option<&Cell>,
+    mark: Option<&(usize, Vec<&str>, Vec<i64>)>,
+) {
     let mut class = Vec::new();
     let mut attrs = format!(" data-key=\"{}\"", esc(key));
     if c.is_none() {
         class.push("absent".to_string());
     }
     if let Some((sev, rules, ids)) = mark {
-        let sev = ["error", "warning", "info"].get(*sev).copied().unwrap_or("info");
+        let sev = ["error", "warning", "info"]
+            .get(*sev)
+            .copied()
+            .unwrap_or("info");
         class.push(format!("hl hl-{sev}"));
         let _ = write!(
             attrs,
@@ -362,7 +373,11 @@ fn cell_td(b: &mut String, key: &str, c: Option<&Cell>, mark: Option<&(usize, Ve
             if c.inferred {
                 title.push_str(" · key inferred");
             }
-            if c.value.is_empty() { c.raw.clone() } else { c.value.clone() }
+            if c.value.is_empty() {
+                c.raw.clone()
+            } else {
+                c.value.clone()
+            }
         }
         None => String::new(),
     };
@@ -488,7 +503,11 @@ fn findings_section(
             .iter()
             .map(|k| {
                 let v = cells.get(k).map_or("—".to_string(), |c| {
-                    if c.value.is_empty() { "blank".into() } else { c.value.clone() }
+                    if c.value.is_empty() {
+                        "blank".into()
+                    } else {
+                        c.value.clone()
+                    }
                 });
                 format!("{} = {v}", labels.label(&r.template, k))
             })
@@ -507,13 +526,16 @@ fn findings_section(
                 .as_deref()
                 .map(|p| labels.label(&r.template, p))
                 .unwrap_or_default()),
-            e = esc(if f.expected.is_empty() { "—" } else { &f.expected }),
+            e = esc(if f.expected.is_empty() {
+                "—"
+            } else {
+                &f.expected
+            }),
             fo = esc(if f.found.is_empty() { "—" } else { &f.found }),
-            at = f
-                .at
-                .as_deref()
-                .map(|a| format!(" · at <code>{}</code>", esc(a)))
-                .unwrap_or_default(),
+            at =
+                f.at.as_deref()
+                    .map(|a| format!(" · at <code>{}</code>", esc(a)))
+                    .unwrap_or_default(),
             msg = esc(&f.message),
         );
         if !parts.is_empty() {
@@ -540,7 +562,9 @@ fn findings_section(
     let _ = write!(
         b,
         "<script type=\"application/json\" id=\"findings-data\">{}</script>",
-        serde_json::Value::Object(json).to_string().replace("</", "<\\/")
+        serde_json::Value::Object(json)
+            .to_string()
+            .replace("</", "<\\/")
     );
 }
 
