@@ -19,8 +19,10 @@ pub enum Format {
     Xlsx,
     /// Word 97–2003 (.doc) or WPS.
     Doc,
-    /// Excel 97–2003 (.xls).
+    /// Excel 97–2003 (.xls) or WPS spreadsheet (.et).
     Xls,
+    /// PowerPoint 97–2003 (.ppt) or WPS presentation (.dps): recognised, not read.
+    Presentation,
     /// OpenDocument (.odt/.ods).
     OpenDocument,
     /// Another ZIP archive.
@@ -42,6 +44,7 @@ impl Format {
             Format::Xlsx => "xlsx",
             Format::Doc => "doc",
             Format::Xls => "xls",
+            Format::Presentation => "presentation",
             Format::OpenDocument => "odf",
             Format::Zip => "zip",
             Format::Image => "image",
@@ -87,13 +90,14 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
         return Format::Zip;
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        if contains(bytes, &utf16("Workbook"))
-            || contains(bytes, &utf16("Book")) && ext.as_deref() == Some("xls")
-        {
-            return Format::Xls;
-        }
-        return Format::Doc;
+        // By the compound file's streams, never by the extension: a `.wps` is a Word
+        // file, an `.et` an Excel workbook, a `.dps` a PowerPoint presentation.
+        return match gouji_msdoc::sniff_ole(bytes) {
+            gouji_msdoc::OleKind::Word => Format::Doc,
+            gouji_msdoc::OleKind::Workbook => Format::Xls,
+            gouji_msdoc::OleKind::Presentation => Format::Presentation,
+            gouji_msdoc::OleKind::Other => Format::Unknown,
+        };
     }
     if head.starts_with(b"\x89PNG")
         || head.starts_with(&[0xFF, 0xD8, 0xFF])

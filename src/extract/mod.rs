@@ -24,6 +24,9 @@ pub enum ExtractError {
     /// Spreadsheet (XLSX, XLS) reader error.
     #[error("spreadsheet: {0}")]
     Sheet(#[from] gouji_xlsx::SheetError),
+    /// Word 97-2003 / WPS reader error.
+    #[error("doc: {0}")]
+    Doc(#[from] gouji_msdoc::DocError),
     /// A format gouji does not read (yet).
     #[error("unsupported format: {0}")]
     Unsupported(Format),
@@ -43,6 +46,7 @@ pub fn extract(
         Format::Docx => Ok(gouji_docx::extract_docx(bytes, limits)?),
         Format::Xlsx => Ok(gouji_xlsx::extract_xlsx(bytes, limits)?),
         Format::Xls => Ok(gouji_xlsx::extract_xls(bytes, limits)?),
+        Format::Doc => Ok(gouji_msdoc::extract_doc(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
     }
 }
