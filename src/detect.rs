@@ -13,6 +13,8 @@ pub enum Format {
     Html,
     /// Plain text or Markdown.
     Text,
+    /// MHTML web archive (e.g. Excel's single-file web page saved as `.xls`/`.mht`).
+    Mhtml,
     /// Word 2007+ (.docx).
     Docx,
     /// Excel 2007+ (.xlsx).
@@ -40,6 +42,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Text => "text",
+            Format::Mhtml => "mhtml",
             Format::Docx => "docx",
             Format::Xlsx => "xlsx",
             Format::Doc => "doc",
@@ -109,6 +112,9 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
     }
     if head.contains(&0) && !looks_utf16(head) {
         return Format::Unknown;
+    }
+    if crate::extract::mhtml::looks_like_mhtml(head) {
+        return Format::Mhtml;
     }
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let markup = [
