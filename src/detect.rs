@@ -159,4 +159,25 @@ mod tests {
         assert_eq!(detect(b"PK\x03\x04....xl/workbook.xml", "a"), Format::Xlsx);
         assert_eq!(detect(&[0, 1, 2, 3, 0, 0], "a"), Format::Unknown);
     }
+
+    #[test]
+    fn office_binaries_and_web_page_spreadsheets_by_content() {
+        let f = |n: &str| std::fs::read(format!("{}/corpus/{n}", env!("CARGO_MANIFEST_DIR")));
+        let cases = [
+            ("m01-clean-doc.doc", "x.xls", Format::Doc),
+            ("m03-clean-wps.wps", "x.wps", Format::Doc),
+            ("m05-clean-xls.xls", "x.doc", Format::Xls),
+            ("m07-clean-xlshtml.xls", "x.xls", Format::Html),
+            ("m09-clean-xlsmht.xls", "x.xls", Format::Mhtml),
+            ("m10-t3-col-xlsmht.xls", "x.xls", Format::Mhtml),
+        ];
+        for (file, name, want) in cases {
+            let bytes = f(file).expect("corpus file");
+            assert_eq!(detect(&bytes, name), want, "{file}");
+        }
+        // A compound file with no stream gouji knows is not taken for a Word file.
+        let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        ole.resize(1024, 0);
+        assert_eq!(detect(&ole, "a.doc"), Format::Unknown);
+    }
 }
