@@ -13,14 +13,18 @@ pub enum Format {
     Html,
     /// Plain text or Markdown.
     Text,
+    /// MHTML web archive (e.g. Excel's single-file web page saved as `.xls`/`.mht`).
+    Mhtml,
     /// Word 2007+ (.docx).
     Docx,
     /// Excel 2007+ (.xlsx).
     Xlsx,
     /// Word 97–2003 (.doc) or WPS.
     Doc,
-    /// Excel 97–2003 (.xls).
+    /// Excel 97–2003 (.xls) or WPS spreadsheet (.et).
     Xls,
+    /// PowerPoint 97–2003 (.ppt) or WPS presentation (.dps): recognised, not read.
+    Presentation,
     /// OpenDocument (.odt/.ods).
     OpenDocument,
     /// Another ZIP archive.
@@ -38,10 +42,12 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Text => "text",
+            Format::Mhtml => "mhtml",
             Format::Docx => "docx",
             Format::Xlsx => "xlsx",
             Format::Doc => "doc",
             Format::Xls => "xls",
+            Format::Presentation => "presentation",
             Format::OpenDocument => "odf",
             Format::Zip => "zip",
             Format::Image => "image",
@@ -87,13 +93,14 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
         return Format::Zip;
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        if contains(bytes, &utf16("Workbook"))
-            || contains(bytes, &utf16("Book")) && ext.as_deref() == Some("xls")
-        {
-            return Format::Xls;
-        }
-        return Format::Doc;
+        // By the compound file's streams, never by the extension: a `.wps` is a Word
+        // file, an `.et` an Excel workbook, a `.dps` a PowerPoint presentation.
+        return match gouji_msdoc::sniff_ole(bytes) {
+            gouji_msdoc::OleKind::Word => Format::Doc,
+            gouji_msdoc::OleKind::Workbook => Format::Xls,
+            gouji_msdoc::OleKind::Presentation => Format::Presentation,
+            gouji_msdoc::OleKind::Other => Format::Unknown,
+        };
     }
     if head.starts_with(b"\x89PNG")
         || head.starts_with(&[0xFF, 0xD8, 0xFF])
@@ -105,6 +112,9 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
     }
     if head.contains(&0) && !looks_utf16(head) {
         return Format::Unknown;
+    }
+    if crate::extract::mhtml::looks_like_mhtml(head) {
+        return Format::Mhtml;
     }
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let markup = [
@@ -148,5 +158,26 @@ mod tests {
         );
         assert_eq!(detect(b"PK\x03\x04....xl/workbook.xml", "a"), Format::Xlsx);
         assert_eq!(detect(&[0, 1, 2, 3, 0, 0], "a"), Format::Unknown);
+    }
+
+    #[test]
+    fn office_binaries_and_web_page_spreadsheets_by_content() {
+        let f = |n: &str| std::fs::read(format!("{}/corpus/{n}", env!("CARGO_MANIFEST_DIR")));
+        let cases = [
+            ("m01-clean-doc.doc", "x.xls", Format::Doc),
+            ("m03-clean-wps.wps", "x.wps", Format::Doc),
+            ("m05-clean-xls.xls", "x.doc", Format::Xls),
+            ("m07-clean-xlshtml.xls", "x.xls", Format::Html),
+            ("m09-clean-xlsmht.xls", "x.xls", Format::Mhtml),
+            ("m10-t3-col-xlsmht.xls", "x.xls", Format::Mhtml),
+        ];
+        for (file, name, want) in cases {
+            let bytes = f(file).expect("corpus file");
+            assert_eq!(detect(&bytes, name), want, "{file}");
+        }
+        // A compound file with no stream gouji knows is not taken for a Word file.
+        let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        ole.resize(1024, 0);
+        assert_eq!(detect(&ole, "a.doc"), Format::Unknown);
     }
 }

@@ -220,19 +220,22 @@ def convert_all(jobs, out):
         groups = {}
         for spec, rep, L, order, secs, fname in jobs:
             stem = spec["name"]
-            if spec["format"] == "xlsx":
+            if spec["format"] in ("xlsx", "xls"):
                 src = os.path.join(tmp, stem + ".fods")
                 open(src, "w", encoding="utf-8").write(fods(rep, L, secs, order))
-                groups.setdefault("xlsx:Calc MS Excel 2007 XML", []).append(src)
+                key = "xls:MS Excel 97" if spec["format"] == "xls" else "xlsx:Calc MS Excel 2007 XML"
+                groups.setdefault(key, []).append(src)
             else:
                 src = os.path.join(tmp, stem + ".fodt")
                 open(src, "w", encoding="utf-8").write(fodt(rep, L, secs, order, spec["office"]))
-                key = "pdf:writer_pdf_Export" if spec["format"] == "pdf" else "docx:MS Word 2007 XML"
+                key = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97",
+                       "wps": "doc:MS Word 97"}.get(spec["format"], "docx:MS Word 2007 XML")
                 groups.setdefault(key, []).append(src)
         for fmt, files in groups.items():
             soffice(["--convert-to", fmt, "--outdir", tmp] + files, tmp)
         for spec, rep, L, order, secs, fname in jobs:
-            produced = os.path.join(tmp, fname)
+            # A .wps is LibreOffice's Word 97 output under WPS's extension.
+            produced = os.path.join(tmp, fname[:-4] + ".doc" if fname.endswith(".wps") else fname)
             if not os.path.exists(produced):
                 raise SystemExit("LibreOffice did not produce %s" % fname)
             if fname.endswith(".pdf"):

@@ -1,6 +1,7 @@
 //! Format extractors: bytes of one format into the intermediate [`gouji_doc::Document`].
 //! They know nothing about templates.
 
+pub mod mhtml;
 pub mod text;
 
 use crate::detect::Format;
@@ -24,6 +25,12 @@ pub enum ExtractError {
     /// Spreadsheet (XLSX, XLS) reader error.
     #[error("spreadsheet: {0}")]
     Sheet(#[from] gouji_xlsx::SheetError),
+    /// MHTML archive error.
+    #[error("mhtml: {0}")]
+    Mhtml(#[from] mhtml::MhtmlError),
+    /// Word 97-2003 / WPS reader error.
+    #[error("doc: {0}")]
+    Doc(#[from] gouji_msdoc::DocError),
     /// A format gouji does not read (yet).
     #[error("unsupported format: {0}")]
     Unsupported(Format),
@@ -43,6 +50,12 @@ pub fn extract(
         Format::Docx => Ok(gouji_docx::extract_docx(bytes, limits)?),
         Format::Xlsx => Ok(gouji_xlsx::extract_xlsx(bytes, limits)?),
         Format::Xls => Ok(gouji_xlsx::extract_xls(bytes, limits)?),
+        Format::Mhtml => {
+            let (html, part_charset) = mhtml::html_part(bytes)?;
+            let cs = part_charset.as_deref().or(charset);
+            Ok(gouji_html::extract_html(&html, cs, limits)?)
+        }
+        Format::Doc => Ok(gouji_msdoc::extract_doc(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
     }
 }
