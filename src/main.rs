@@ -5,7 +5,10 @@ use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
 use gouji::run::{LazyFetcher, PipelineProcessor};
-use gouji_batch::{BatchOptions, run_batch};
+use gouji::pool::Pool;
+use gouji_batch::{BatchError, BatchOptions, Processor, Retry, log_line, run_batch_then};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -70,6 +73,30 @@ impl NetArgs {
     }
 }
 
+/// Worker isolation settings shared by `run` and `extract`.
+#[derive(clap::Args, Debug, Clone)]
+struct IsolationArgs {
+    /// Parse in this process instead of in worker processes (for debugging: a document
+    /// that crashes the parser then ends the whole command).
+    #[arg(long)]
+    in_process: bool,
+    /// Address-space budget of each worker process, in MiB.
+    #[arg(long, default_value_t = 2048)]
+    max_memory_mib: u64,
+    /// Seconds one document may take in a worker before it is stopped.
+    #[arg(long, default_value_t = 60.0)]
+    doc_timeout: f64,
+}
+
+impl IsolationArgs {
+    fn budgets(&self) -> gouji::pool::Budgets {
+        gouji::pool::Budgets {
+            max_memory_mib: self.max_memory_mib.max(64),
+            doc_timeout: Duration::from_secs_f64(self.doc_timeout.clamp(0.01, 1e6)),
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Extract and reconcile local report files (text, HTML, PDF…).
@@ -83,11 +110,14 @@ enum Command {
         json: bool,
         #[command(flatten)]
         net: NetArgs,
+        #[command(flatten)]
+        iso: IsolationArgs,
     },
     /// Process a list of URLs or paths (one per line, `#` comments) into an output directory.
     #[command(after_help = EXAMPLES)]
     Run {
-        /// The list file.
+        /// The list file; `-` reads it from stdin (pipes, FIFOs and `<(…)` work too: such
+        /// lists are copied to OUT/list.txt).
         list: PathBuf,
         /// Output directory: reports.jsonl, cells.csv, findings.csv and the download cache.
         #[arg(long)]
@@ -104,12 +134,48 @@ enum Command {
         /// Discard earlier results in the output directory instead of resuming.
         #[arg(long)]
         restart: bool,
-        /// No progress bar.
+        /// No progress bar, and no progress lines when stderr is a log.
         #[arg(long)]
         quiet: bool,
+        /// On resume, retry every failed input (by default only fetches that failed for a
+        /// passing reason: timeouts, resets, HTTP 5xx and 429).
+        #[arg(long)]
+        retry_failed: bool,
         #[command(flatten)]
         net: NetArgs,
+        #[command(flatten)]
+        iso: IsolationArgs,
     },
+    /// Internal: a worker process of `run`/`extract` (reads jobs on stdin).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// Address-space budget, in MiB.
+        #[arg(long, default_value_t = 2048)]
+        max_memory_mib: u64,
+    },
+}
+
+/// Seconds between progress lines when stderr is not a terminal (`GOUJI_PROGRESS_SECS`
+/// overrides the 10 s default; tests use it).
+fn progress_interval() -> Duration {
+    std::env::var("GOUJI_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .map_or(Duration::from_secs(10), Duration::from_secs_f64)
+}
+
+/// SIGINT and SIGTERM set flags instead of killing the process: the batch stops taking
+/// inputs, flushes its journal and exits 130/143. Returns (stop, got SIGTERM).
+fn stop_flags() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let term = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let _ = signal_hook::flag::register(SIGTERM, Arc::clone(&term));
+    (stop, term)
 }
 
 fn main() -> ExitCode {
@@ -129,7 +195,15 @@ fn main() -> ExitCode {
         .with_target(false)
         .try_init();
     match cli.command {
-        Command::Extract { files, json, net } => extract(&files, json, &net),
+        Command::Worker { max_memory_mib } => {
+            ExitCode::from(gouji::pool::worker_main(&Options::default(), max_memory_mib))
+        }
+        Command::Extract {
+            files,
+            json,
+            net,
+            iso,
+        } => extract(&files, json, &net, &iso),
         Command::Run {
             list,
             out,
@@ -138,7 +212,9 @@ fn main() -> ExitCode {
             refresh,
             restart,
             quiet,
+            retry_failed,
             net,
+            iso,
         } => {
             let mut fo = net.options();
             fo.cache_dir = Some(out.join("cache"));
@@ -147,32 +223,57 @@ fn main() -> ExitCode {
             let fetcher = match HttpFetcher::new(fo) {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("gouji: {e}");
+                    log_line(format_args!("gouji: {e}"));
                     return ExitCode::from(2);
                 }
             };
-            let processor = PipelineProcessor::new(fetcher, Options::default());
+            let (stop, term) = stop_flags();
             let mut bo = BatchOptions {
                 progress: !quiet,
                 restart,
+                retry: if retry_failed {
+                    Retry::AllFailed
+                } else {
+                    Retry::Transient
+                },
+                progress_interval: progress_interval(),
+                stop: Some(stop),
+                isolated: !iso.in_process,
                 ..BatchOptions::default()
             };
             if let Some(j) = jobs {
                 bo.jobs = j.max(1);
             }
-            match run_batch(&list, &out, &processor, &bo) {
-                Ok(_) => {
-                    match gouji::run::cross_check_batch(&out) {
-                        Ok(n) => eprintln!(
+            let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
+            let result = if iso.in_process {
+                let processor = PipelineProcessor::new(fetcher, Options::default());
+                run_batch_then(&list, &out, &processor, &bo, cross)
+            } else {
+                match Pool::new(fetcher, iso.budgets()) {
+                    Ok(pool) => run_batch_then(&list, &out, &pool, &bo, cross),
+                    Err(e) => {
+                        log_line(format_args!("gouji: cannot start worker processes: {e}"));
+                        return ExitCode::from(2);
+                    }
+                }
+            };
+            match result {
+                Ok((_, cross)) => {
+                    match cross {
+                        Ok(n) => log_line(format_args!(
                             "  cross-year: {n} findings in {}",
                             out.join(gouji::run::CROSS_FINDINGS_CSV).display()
-                        ),
-                        Err(e) => eprintln!("gouji: cross-year check: {e}"),
+                        )),
+                        Err(e) => log_line(format_args!("gouji: cross-year check: {e}")),
                     }
                     ExitCode::SUCCESS
                 }
+                Err(e @ BatchError::Interrupted { .. }) => {
+                    log_line(format_args!("gouji: {e}"));
+                    ExitCode::from(if term.load(Ordering::Relaxed) { 143 } else { 130 })
+                }
                 Err(e) => {
-                    eprintln!("gouji: {e}");
+                    log_line(format_args!("gouji: {e}"));
                     ExitCode::from(2)
                 }
             }
@@ -180,15 +281,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
+fn extract(files: &[PathBuf], json: bool, net: &NetArgs, iso: &IsolationArgs) -> ExitCode {
     let opts = Options::default();
     let fetcher = LazyFetcher::new(net.options());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut code = 0u8;
+    // One file is read in this process (nothing else to protect); several go through a
+    // worker process so one bad document cannot take the others down.
+    let pool = if iso.in_process || files.len() < 2 {
+        None
+    } else {
+        Pool::new(&fetcher, iso.budgets()).ok()
+    };
     let mut records: Vec<_> = files
         .iter()
-        .map(|f| pipeline::process_input(&f.to_string_lossy(), &fetcher, &opts))
+        .enumerate()
+        .map(|(i, f)| {
+            let input = f.to_string_lossy();
+            match &pool {
+                Some(p) => {
+                    let mut r = p.process(&input, i as u64 + 1);
+                    r.source.line = None;
+                    r
+                }
+                None => pipeline::process_input(&input, &fetcher, &opts),
+            }
+        })
         .collect();
     // Several years of one agency given together are checked against each other.
     gouji::run::cross_check_records(&mut records);
@@ -208,7 +327,7 @@ fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
         if let Err(e) = written {
             // A closed pipe (`| head`) ends the run quietly.
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("gouji: writing output: {e}");
+                log_line(format_args!("gouji: writing output: {e}"));
             }
             return ExitCode::from(code.max(2));
         }
