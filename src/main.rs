@@ -4,15 +4,15 @@
 use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
-use gouji::run::{LazyFetcher, PipelineProcessor};
 use gouji::pool::Pool;
+use gouji::run::{LazyFetcher, PipelineProcessor};
 use gouji_batch::{BatchError, BatchOptions, Processor, Retry, log_line, run_batch_then};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const EXAMPLES: &str = "\
@@ -195,9 +195,10 @@ fn main() -> ExitCode {
         .with_target(false)
         .try_init();
     match cli.command {
-        Command::Worker { max_memory_mib } => {
-            ExitCode::from(gouji::pool::worker_main(&Options::default(), max_memory_mib))
-        }
+        Command::Worker { max_memory_mib } => ExitCode::from(gouji::pool::worker_main(
+            &Options::default(),
+            max_memory_mib,
+        )),
         Command::Extract {
             files,
             json,
@@ -270,7 +271,11 @@ fn main() -> ExitCode {
                 }
                 Err(e @ BatchError::Interrupted { .. }) => {
                     log_line(format_args!("gouji: {e}"));
-                    ExitCode::from(if term.load(Ordering::Relaxed) { 143 } else { 130 })
+                    ExitCode::from(if term.load(Ordering::Relaxed) {
+                        143
+                    } else {
+                        130
+                    })
                 }
                 Err(e) => {
                     log_line(format_args!("gouji: {e}"));

@@ -402,7 +402,11 @@ impl<F: Fetch> Pool<F> {
     }
 
     fn take_worker(&self) -> std::io::Result<Worker> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         if let Some(w) = idle {
             return Ok(w);
         }
