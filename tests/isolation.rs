@@ -606,3 +606,80 @@ fn progress_lines_when_stderr_is_a_log() {
     );
     assert!(!String::from_utf8_lossy(&o.stderr).contains(" done ("));
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 13 item 3: failed fetches retried on resume
+
+/// A fetch that failed for a passing reason (HTTP 503) is retried by a rerun and the
+/// summary says so; a 404 is kept, and retried only with `--retry-failed`.
+#[test]
+fn transient_fetch_failures_are_retried_on_resume() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = scratch("retry");
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("server");
+    let port = server.server_addr().to_ip().expect("ip").port();
+    let healthy = Arc::new(AtomicBool::new(false));
+    let h = Arc::clone(&healthy);
+    let body = std::fs::read(repo().join("corpus/t01-clean-gk2021.txt")).expect("doc");
+    let srv = std::thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let resp = match req.url() {
+                "/stop" => {
+                    let _ = req.respond(tiny_http::Response::empty(200));
+                    break;
+                }
+                "/flaky.txt" if h.load(Ordering::SeqCst) => {
+                    tiny_http::Response::from_data(body.clone()).with_status_code(200)
+                }
+                "/flaky.txt" => {
+                    tiny_http::Response::from_data(b"busy".to_vec()).with_status_code(503)
+                }
+                _ => tiny_http::Response::from_data(b"no".to_vec()).with_status_code(404),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let list = write_list(
+        &dir,
+        "list.txt",
+        &[format!("{base}/flaky.txt"), format!("{base}/gone.txt")],
+    );
+    let out = dir.join("out");
+    let run = |extra: &[&str]| {
+        run_ok(
+            gouji()
+                .args(["run", "--retries", "0", "--delay-ms", "0", "--out"])
+                .arg(&out)
+                .arg(&list)
+                .args(extra),
+        )
+    };
+    run(&[]);
+    let recs = records(&out);
+    assert!(recs.iter().all(|r| r["status"] == "failed"), "{recs:?}");
+    healthy.store(true, Ordering::SeqCst);
+    let o = run(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 failed inputs of an earlier run retried"),
+        "{err}"
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["status"], "ok", "{}", recs[0]);
+    assert_eq!(recs[1]["status"], "failed");
+    let o = run(&[]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("retried"));
+    let o = run(&["--retry-failed"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 failed inputs of an earlier run retried"),
+        "{err}"
+    );
+    assert_eq!(records(&out).len(), 2);
+    let _ = std::net::TcpStream::connect(("127.0.0.1", port))
+        .and_then(|mut s| s.write_all(b"GET /stop HTTP/1.0\r\n\r\n"));
+    let _ = srv.join();
+}
