@@ -711,3 +711,34 @@ mod tests {
         assert!(joint_columns(&prev, &[57.0, 100.0, 200.0, 400.0, 538.0]).is_none());
     }
 }
+
+#[cfg(test)]
+mod page_tree_tests {
+    use super::*;
+
+    /// Regression (issue 7): a `/Kids` DAG of 48 levels (2^48 paths to one page) made
+    /// lopdf's enumerator ask for 12 GB; the bounded walk visits each node once.
+    #[test]
+    fn dag_and_cyclic_page_trees_have_one_page() {
+        for seed in [
+            &include_bytes!("../../../fuzz/seeds/pdf/page-tree-dag.pdf")[..],
+            &include_bytes!("../../../fuzz/seeds/pdf/page-tree-cycle.pdf")[..],
+        ] {
+            let doc = lopdf::Document::load_mem(seed).expect("seed parses");
+            let pages = page_tree(&doc, 2000, 256).expect("bounded walk");
+            assert_eq!(pages.len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_page_cap_stops_the_walk() {
+        let doc = lopdf::Document::load_mem(include_bytes!(
+            "../../../fuzz/seeds/pdf/page-tree-cycle.pdf"
+        ))
+        .expect("seed parses");
+        assert!(matches!(
+            page_tree(&doc, 0, 256),
+            Err(PdfError::TooManyPages { limit: 0, .. })
+        ));
+    }
+}

@@ -166,3 +166,20 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), CfbProblem> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 7): a directory chain 1 → 2 → 1 made calamine append sectors
+    /// until the process ran out of memory.
+    #[test]
+    fn looping_and_oversized_chains_are_refused() {
+        let looped = check(include_bytes!("../../../fuzz/seeds/xlsx/cfb-fat-loop.xls"));
+        assert!(looped.is_err_and(|e| e.contains("loops")));
+        let huge = check(include_bytes!(
+            "../../../fuzz/seeds/xlsx/cfb-huge-stream.xls"
+        ));
+        assert!(huge.is_err_and(|e| e.contains("more than the file")));
+    }
+}
