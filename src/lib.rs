@@ -18,6 +18,7 @@ pub mod labels;
 pub mod mapping;
 pub mod number;
 pub mod pipeline;
+pub mod pool;
 pub mod reconcile;
 pub mod report_info;
 pub mod run;

@@ -4,12 +4,15 @@
 use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
+use gouji::pool::Pool;
 use gouji::run::{LazyFetcher, PipelineProcessor};
-use gouji_batch::{BatchOptions, run_batch};
+use gouji_batch::{BatchError, BatchOptions, Processor, Retry, log_line, run_batch_then};
 use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const EXAMPLES: &str = "\
@@ -70,6 +73,30 @@ impl NetArgs {
     }
 }
 
+/// Worker isolation settings shared by `run` and `extract`.
+#[derive(clap::Args, Debug, Clone)]
+struct IsolationArgs {
+    /// Parse in this process instead of in worker processes (for debugging: a document
+    /// that crashes the parser then ends the whole command).
+    #[arg(long)]
+    in_process: bool,
+    /// Address-space budget of each worker process, in MiB.
+    #[arg(long, default_value_t = 2048)]
+    max_memory_mib: u64,
+    /// Seconds one document may take in a worker before it is stopped.
+    #[arg(long, default_value_t = 60.0)]
+    doc_timeout: f64,
+}
+
+impl IsolationArgs {
+    fn budgets(&self) -> gouji::pool::Budgets {
+        gouji::pool::Budgets {
+            max_memory_mib: self.max_memory_mib.max(64),
+            doc_timeout: Duration::from_secs_f64(self.doc_timeout.clamp(0.01, 1e6)),
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Extract and reconcile local report files (text, HTML, PDF…).
@@ -83,11 +110,14 @@ enum Command {
         json: bool,
         #[command(flatten)]
         net: NetArgs,
+        #[command(flatten)]
+        iso: IsolationArgs,
     },
     /// Process a list of URLs or paths (one per line, `#` comments) into an output directory.
     #[command(after_help = EXAMPLES)]
     Run {
-        /// The list file.
+        /// The list file; `-` reads it from stdin (pipes, FIFOs and `<(…)` work too: such
+        /// lists are copied to OUT/list.txt).
         list: PathBuf,
         /// Output directory: reports.jsonl, cells.csv, findings.csv and the download cache.
         #[arg(long)]
@@ -104,11 +134,17 @@ enum Command {
         /// Discard earlier results in the output directory instead of resuming.
         #[arg(long)]
         restart: bool,
-        /// No progress bar.
+        /// No progress bar, and no progress lines when stderr is a log.
         #[arg(long)]
         quiet: bool,
+        /// On resume, retry every failed input (by default only fetches that failed for a
+        /// passing reason: timeouts, resets, HTTP 5xx and 429).
+        #[arg(long)]
+        retry_failed: bool,
         #[command(flatten)]
         net: NetArgs,
+        #[command(flatten)]
+        iso: IsolationArgs,
     },
     /// Rebuild DIR/gouji.sqlite from a finished batch's reports.jsonl and cross_findings.csv.
     Dataset {
@@ -120,6 +156,36 @@ enum Command {
         /// The output directory of `gouji run`.
         dir: PathBuf,
     },
+    /// Internal: a worker process of `run`/`extract` (reads jobs on stdin).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// Address-space budget, in MiB.
+        #[arg(long, default_value_t = 2048)]
+        max_memory_mib: u64,
+    },
+}
+
+/// Seconds between progress lines when stderr is not a terminal (`GOUJI_PROGRESS_SECS`
+/// overrides the 10 s default; tests use it).
+fn progress_interval() -> Duration {
+    std::env::var("GOUJI_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .map_or(Duration::from_secs(10), Duration::from_secs_f64)
+}
+
+/// SIGINT and SIGTERM set flags instead of killing the process: the batch stops taking
+/// inputs, flushes its journal and exits 130/143. Returns (stop, got SIGTERM).
+fn stop_flags() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let term = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let _ = signal_hook::flag::register(SIGTERM, Arc::clone(&term));
+    (stop, term)
 }
 
 fn main() -> ExitCode {
@@ -139,7 +205,6 @@ fn main() -> ExitCode {
         .with_target(false)
         .try_init();
     match cli.command {
-        Command::Extract { files, json, net } => extract(&files, json, &net),
         Command::Dataset { dir } => match write_dataset(&dir) {
             Ok(_) => ExitCode::SUCCESS,
             Err(()) => ExitCode::from(2),
@@ -148,6 +213,16 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(()) => ExitCode::from(2),
         },
+        Command::Worker { max_memory_mib } => ExitCode::from(gouji::pool::worker_main(
+            &Options::default(),
+            max_memory_mib,
+        )),
+        Command::Extract {
+            files,
+            json,
+            net,
+            iso,
+        } => extract(&files, json, &net, &iso),
         Command::Run {
             list,
             out,
@@ -156,7 +231,9 @@ fn main() -> ExitCode {
             refresh,
             restart,
             quiet,
+            retry_failed,
             net,
+            iso,
         } => {
             let mut fo = net.options();
             fo.cache_dir = Some(out.join("cache"));
@@ -165,27 +242,48 @@ fn main() -> ExitCode {
             let fetcher = match HttpFetcher::new(fo) {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("gouji: {e}");
+                    log_line(format_args!("gouji: {e}"));
                     return ExitCode::from(2);
                 }
             };
-            let processor = PipelineProcessor::new(fetcher, Options::default());
+            let (stop, term) = stop_flags();
             let mut bo = BatchOptions {
                 progress: !quiet,
                 restart,
+                retry: if retry_failed {
+                    Retry::AllFailed
+                } else {
+                    Retry::Transient
+                },
+                progress_interval: progress_interval(),
+                stop: Some(stop),
+                isolated: !iso.in_process,
                 ..BatchOptions::default()
             };
             if let Some(j) = jobs {
                 bo.jobs = j.max(1);
             }
-            match run_batch(&list, &out, &processor, &bo) {
-                Ok(_) => {
-                    match gouji::run::cross_check_batch(&out) {
-                        Ok(n) => eprintln!(
+            let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
+            let result = if iso.in_process {
+                let processor = PipelineProcessor::new(fetcher, Options::default());
+                run_batch_then(&list, &out, &processor, &bo, cross)
+            } else {
+                match Pool::new(fetcher, iso.budgets()) {
+                    Ok(pool) => run_batch_then(&list, &out, &pool, &bo, cross),
+                    Err(e) => {
+                        log_line(format_args!("gouji: cannot start worker processes: {e}"));
+                        return ExitCode::from(2);
+                    }
+                }
+            };
+            match result {
+                Ok((_, cross)) => {
+                    match cross {
+                        Ok(n) => log_line(format_args!(
                             "  cross-year: {n} findings in {}",
                             out.join(gouji::run::CROSS_FINDINGS_CSV).display()
-                        ),
-                        Err(e) => eprintln!("gouji: cross-year check: {e}"),
+                        )),
+                        Err(e) => log_line(format_args!("gouji: cross-year check: {e}")),
                     }
                     // Derived from the finalized journal and the cross pass, like the CSVs.
                     match write_dataset(&out) {
@@ -194,8 +292,16 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
+                Err(e @ BatchError::Interrupted { .. }) => {
+                    log_line(format_args!("gouji: {e}"));
+                    ExitCode::from(if term.load(Ordering::Relaxed) {
+                        143
+                    } else {
+                        130
+                    })
+                }
                 Err(e) => {
-                    eprintln!("gouji: {e}");
+                    log_line(format_args!("gouji: {e}"));
                     ExitCode::from(2)
                 }
             }
@@ -208,15 +314,15 @@ fn write_dataset(dir: &std::path::Path) -> Result<gouji_dataset::DatasetSummary,
     match gouji_dataset::write_dataset(dir, &gouji::dataset::template_labels()) {
         Ok(s) => {
             let rows: Vec<String> = s.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
-            eprintln!(
+            log_line(format_args!(
                 "  dataset: {} ({})",
                 dir.join(gouji_dataset::DATASET_FILE).display(),
                 rows.join(", ")
-            );
+            ));
             Ok(s)
         }
         Err(e) => {
-            eprintln!("gouji: dataset: {e}");
+            log_line(format_args!("gouji: dataset: {e}"));
             Err(())
         }
     }
@@ -226,11 +332,15 @@ fn write_dataset(dir: &std::path::Path) -> Result<gouji_dataset::DatasetSummary,
 fn write_report(dir: &std::path::Path) -> Result<(), ()> {
     match gouji_report::write_report(dir) {
         Ok(s) => {
-            eprintln!("  report: {} ({} report pages)", s.index.display(), s.pages);
+            log_line(format_args!(
+                "  report: {} ({} report pages)",
+                s.index.display(),
+                s.pages
+            ));
             Ok(())
         }
         Err(e) => {
-            eprintln!("gouji: report: {e}");
+            log_line(format_args!("gouji: report: {e}"));
             Err(())
         }
     }
@@ -241,32 +351,52 @@ fn write_report(dir: &std::path::Path) -> Result<(), ()> {
 /// first failed inputs with their reasons.
 fn print_run_summary(s: &gouji_dataset::DatasetSummary) {
     let [e, w, i] = s.by_severity;
-    eprintln!("  findings by severity: {e} error, {w} warning, {i} info");
-    eprintln!(
+    log_line(format_args!(
+        "  findings by severity: {e} error, {w} warning, {i} info"
+    ));
+    log_line(format_args!(
         "  failed: {} could not be read, {} not a report / legacy / no known table",
         s.read_failures, s.not_a_report
-    );
+    ));
     let total = s.read_failures + s.not_a_report;
     for (line, input, stage, msg) in &s.failed {
-        eprintln!("    line {line}: {input} [{stage}] {msg}");
+        log_line(format_args!("    line {line}: {input} [{stage}] {msg}"));
     }
     if total > s.failed.len() as u64 {
-        eprintln!(
+        log_line(format_args!(
             "    … and {} more (see reports.csv, status = failed)",
             total - s.failed.len() as u64
-        );
+        ));
     }
 }
 
-fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
+fn extract(files: &[PathBuf], json: bool, net: &NetArgs, iso: &IsolationArgs) -> ExitCode {
     let opts = Options::default();
     let fetcher = LazyFetcher::new(net.options());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut code = 0u8;
+    // One file is read in this process (nothing else to protect); several go through a
+    // worker process so one bad document cannot take the others down.
+    let pool = if iso.in_process || files.len() < 2 {
+        None
+    } else {
+        Pool::new(&fetcher, iso.budgets()).ok()
+    };
     let mut records: Vec<_> = files
         .iter()
-        .map(|f| pipeline::process_input(&f.to_string_lossy(), &fetcher, &opts))
+        .enumerate()
+        .map(|(i, f)| {
+            let input = f.to_string_lossy();
+            match &pool {
+                Some(p) => {
+                    let mut r = p.process(&input, i as u64 + 1);
+                    r.source.line = None;
+                    r
+                }
+                None => pipeline::process_input(&input, &fetcher, &opts),
+            }
+        })
         .collect();
     // Several years of one agency given together are checked against each other.
     gouji::run::cross_check_records(&mut records);
@@ -286,7 +416,7 @@ fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
         if let Err(e) = written {
             // A closed pipe (`| head`) ends the run quietly.
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("gouji: writing output: {e}");
+                log_line(format_args!("gouji: writing output: {e}"));
             }
             return ExitCode::from(code.max(2));
         }

@@ -157,6 +157,18 @@ impl TmpOut {
 /// into place. Memory: 24 bytes per record for the (line, offset, length) index; the
 /// records themselves are streamed one at a time.
 pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
+    let result = finalize_inner(dir);
+    if result.is_err() {
+        // A failed finalisation (full disk) leaves the previous outputs and no temp
+        // files; the journal is untouched, so a rerun finalises again.
+        for name in [REPORTS_JSONL, CELLS_CSV, FINDINGS_CSV] {
+            let _ = std::fs::remove_file(TmpOut::new(dir, name).tmp);
+        }
+    }
+    result
+}
+
+fn finalize_inner(dir: &Path) -> Result<Totals, BatchError> {
     let journal_path = dir.join(REPORTS_JSONL);
     let mut journal = File::open(&journal_path).map_err(out_err(&journal_path))?;
     let mut totals = Totals::default();

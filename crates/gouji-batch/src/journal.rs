@@ -1,5 +1,6 @@
 //! The journal (`reports.jsonl` while a batch runs): recovery after a kill, and appends.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -63,14 +64,21 @@ impl LineSet {
 }
 
 /// Opens the journal, cutting off a torn last line (a write interrupted by a kill), and
-/// returns it ready for appending with the set of lines already answered.
-pub(crate) fn recover(path: &Path, max_line: u64) -> Result<(File, LineSet, u64), BatchError> {
+/// returns it ready for appending with the set of lines already answered, their count,
+/// and how many records `retry` asked to process again. Those records are removed from
+/// the journal (through a temp file renamed over it), so their new record is the only one.
+pub(crate) fn recover(
+    path: &Path,
+    max_line: u64,
+    retry: &dyn Fn(&[u8]) -> bool,
+) -> Result<(File, LineSet, u64, u64), BatchError> {
     let out_err = |source| BatchError::Output {
         path: path.to_path_buf(),
         source,
     };
     let mut done = LineSet::new(max_line);
     let mut count = 0u64;
+    let mut retried = 0u64;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -92,9 +100,16 @@ pub(crate) fn recover(path: &Path, max_line: u64) -> Result<(File, LineSet, u64)
             break;
         }
         good_end += n as u64;
-        if let Some(line) = probe_line(&buf)
-            && done.insert(line)
-        {
+        let Some(line) = probe_line(&buf) else {
+            continue;
+        };
+        if done.contains(line) {
+            continue;
+        }
+        if retry(&buf) {
+            retried += 1;
+        } else {
+            done.insert(line);
             count += 1;
         }
     }
@@ -104,11 +119,63 @@ pub(crate) fn recover(path: &Path, max_line: u64) -> Result<(File, LineSet, u64)
         file.sync_all().map_err(out_err)?;
     }
     drop(file);
+    if retried > 0 {
+        drop_retried(path, &done)?;
+    }
     let append = OpenOptions::new()
         .append(true)
         .open(path)
         .map_err(out_err)?;
-    Ok((append, done, count))
+    Ok((append, done, count, retried))
+}
+
+/// Rewrites the journal keeping only the lines whose list line is in `done` (streamed,
+/// through a temp file renamed over it: a kill leaves the old journal, whose retried
+/// records are simply retried again).
+fn drop_retried(path: &Path, done: &LineSet) -> Result<(), BatchError> {
+    let tmp = path.with_extension("jsonl.retry.tmp");
+    let rewrite = || -> std::io::Result<()> {
+        let mut reader = BufReader::new(File::open(path)?);
+        let mut w = std::io::BufWriter::new(File::create(&tmp)?);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            if probe_line(&buf).is_some_and(|l| done.contains(l)) {
+                w.write_all(&buf)?;
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    rewrite().map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        BatchError::Output {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// How often each input still without a record was started by earlier runs, from the
+/// notes in `started.log` (one line number per line). Only inputs not in `done` are
+/// counted, so the map holds at most a few entries per interrupted run.
+pub(crate) fn read_started(path: &Path, done: &LineSet) -> HashMap<u64, u32> {
+    let mut counts = HashMap::new();
+    let Ok(f) = File::open(path) else {
+        return counts;
+    };
+    for line in BufReader::new(f).lines() {
+        let Ok(line) = line else { break };
+        if let Ok(n) = line.trim().parse::<u64>()
+            && !done.contains(n)
+        {
+            *counts.entry(n).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// Appends one record as one line with a single `write_all` on an unbuffered file, so
@@ -131,6 +198,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn retried_records_leave_the_journal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("j.jsonl");
+        std::fs::write(
+            &p,
+            "{\"source\":{\"line\":1}}\n{\"source\":{\"line\":2},\"x\":1}\n",
+        )
+        .expect("write");
+        let (_, done, n, retried) =
+            recover(&p, 10, &|json| json.windows(3).any(|w| w == b"\"x\"")).expect("recover");
+        assert_eq!((n, retried), (1, 1));
+        assert!(done.contains(1) && !done.contains(2));
+        assert_eq!(
+            std::fs::read_to_string(&p).expect("read"),
+            "{\"source\":{\"line\":1}}\n"
+        );
+    }
+
+    #[test]
     fn lineset_bounds() {
         let mut s = LineSet::new(130);
         assert!(s.insert(1));
@@ -150,7 +236,7 @@ mod tests {
             "{\"source\":{\"line\":2}}\nnot json\n{\"source\":{\"line\":5}}\n{\"source\":{\"li",
         )
         .expect("write");
-        let (_, done, n) = recover(&p, 10).expect("recover");
+        let (_, done, n, _) = recover(&p, 10, &|_| false).expect("recover");
         assert_eq!(n, 2);
         assert!(done.contains(2) && done.contains(5) && !done.contains(3));
         let text = std::fs::read_to_string(&p).expect("read");

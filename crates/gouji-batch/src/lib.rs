@@ -68,10 +68,10 @@ mod meta;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::BufReader;
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -90,6 +90,8 @@ pub const CELLS_CSV: &str = "cells.csv";
 /// File name of the findings table.
 pub const FINDINGS_CSV: &str = "findings.csv";
 const LOCK_FILE: &str = ".gouji-batch.lock";
+/// Notes of the inputs started by a run without isolation (see [`BatchOptions::isolated`]).
+const STARTED_LOG: &str = "started.log";
 
 /// Turns one input into its record. Implementations must not fail: every problem
 /// becomes a `failed` record with `errors`. A panic is caught by the batch runner and
@@ -123,6 +125,32 @@ pub struct BatchOptions {
     pub print_summary: bool,
     /// Discard the results of earlier runs in the output directory instead of resuming.
     pub restart: bool,
+    /// Which failed records of an earlier run are processed again on resume.
+    pub retry: Retry,
+    /// When stderr is not a terminal (a batch job's log), print one progress line this
+    /// often (when `progress` is on).
+    pub progress_interval: Duration,
+    /// Set (e.g. by a SIGINT/SIGTERM handler) to stop taking new inputs: the runner
+    /// finishes the inputs in hand, flushes the journal and returns
+    /// [`BatchError::Interrupted`]; a rerun resumes.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Whether the processor isolates documents itself (worker processes that turn a
+    /// crash into a failed record). When false, the runner notes every input it starts
+    /// in `started.log`, and on resume an input that was started twice without ever
+    /// getting a record (it took the whole process down twice) gets a final failed
+    /// record instead of a third try.
+    pub isolated: bool,
+}
+
+/// Which failed records of an earlier run a resumed batch processes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retry {
+    /// Inputs whose fetch failed for a reason that may pass (timeout, reset or refused
+    /// connection, HTTP 5xx or 429). 4xx answers and unreadable documents are kept.
+    #[default]
+    Transient,
+    /// Every failed record.
+    AllFailed,
 }
 
 impl Default for BatchOptions {
@@ -134,6 +162,10 @@ impl Default for BatchOptions {
             progress: true,
             print_summary: true,
             restart: false,
+            retry: Retry::Transient,
+            progress_interval: Duration::from_secs(10),
+            stop: None,
+            isolated: false,
         }
     }
 }
@@ -158,6 +190,8 @@ pub struct Summary {
     pub failed: u64,
     /// Inputs whose processor panicked in this run (included in `failed`).
     pub panicked: u64,
+    /// Failed records of an earlier run that were processed again (see [`Retry`]).
+    pub retried: u64,
     /// Findings in all records.
     pub findings: u64,
     /// Findings per rule id.
@@ -179,6 +213,13 @@ impl fmt::Display for Summary {
         )?;
         if self.resumed > 0 {
             write!(f, " ({} done by an earlier run)", self.resumed)?;
+        }
+        if self.retried > 0 {
+            write!(
+                f,
+                " ({} failed inputs of an earlier run retried)",
+                self.retried
+            )?;
         }
         writeln!(f)?;
         writeln!(
@@ -236,12 +277,25 @@ pub enum BatchError {
     },
     /// Another batch is running on the same output directory.
     #[error(
-        "another gouji batch is already writing to {} (lock file {LOCK_FILE}); wait for it or use another output directory",
+        "another gouji batch{} is already writing to {} (lock file {LOCK_FILE}); wait for it or use another output directory",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
         dir.display()
     )]
     Locked {
         /// Output directory.
         dir: PathBuf,
+        /// Process id of the holder, as written in the lock file.
+        pid: Option<u32>,
+    },
+    /// The run was stopped (SIGINT/SIGTERM) before the list was done.
+    #[error(
+        "interrupted: {processed} inputs processed in this run, {remaining} left; rerun the same command to resume"
+    )]
+    Interrupted {
+        /// Inputs processed by this run.
+        processed: u64,
+        /// Inputs still without a record.
+        remaining: u64,
     },
     /// The output directory holds results of a different list.
     #[error(
@@ -305,10 +359,9 @@ fn open_list(path: &Path) -> Result<list::ListReader<BufReader<File>>, BatchErro
 }
 
 fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
-    if !enabled {
+    if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    // `stderr()` draws nothing when stderr is not a terminal (logs, pipes, CI).
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{elapsed_precise} [{bar:30}] {pos}/{len} {msg} {rate} ETA {eta}",
@@ -326,8 +379,166 @@ fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     pb
 }
 
+/// Writes one line to stderr, ignoring failure: a closed stderr (`2>&1 | true`) must
+/// never stop or crash a batch, and there is nowhere else to report it.
+pub fn log_line(args: fmt::Arguments<'_>) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_fmt(args);
+    let _ = e.write_all(b"\n");
+}
+
+/// Counters shared by the writer and the progress reporter.
+#[derive(Default)]
+struct Counts {
+    done: AtomicU64,
+    ok: AtomicU64,
+    partial: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Counts {
+    fn add(&self, status: Status) {
+        let c = match status {
+            Status::Ok => &self.ok,
+            Status::Partial => &self.partial,
+            Status::Failed => &self.failed,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The one-line progress report of a batch job whose stderr is a log, not a terminal.
+fn progress_line(c: &Counts, resumed: u64, total: u64, elapsed: Duration) -> String {
+    let done = c.done.load(Ordering::Relaxed);
+    let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
+    format!(
+        "gouji: {}/{total} done ({} ok, {} partial, {} failed), {rate:.1} docs/s",
+        done + resumed,
+        c.ok.load(Ordering::Relaxed),
+        c.partial.load(Ordering::Relaxed),
+        c.failed.load(Ordering::Relaxed),
+    )
+}
+
+/// Takes the output directory's lock: an exclusive `flock` on the lock file, which the
+/// kernel releases when its holder dies, so the lock of a killed run (even SIGKILL) is
+/// stale by construction and simply taken over. The holder's pid is written into the
+/// file so a refused second run can say who holds it.
+fn take_lock(out_dir: &Path) -> Result<File, BatchError> {
+    let lock_path = out_dir.join(LOCK_FILE);
+    let out_err = |source| BatchError::Output {
+        path: lock_path.clone(),
+        source,
+    };
+    let mut lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .map_err(out_err)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = lock.read_to_string(&mut text);
+            return Err(BatchError::Locked {
+                dir: out_dir.to_path_buf(),
+                pid: text.trim().parse().ok(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(out_err(e)),
+    }
+    // Best effort: the pid is information only; a full disk must not stop a rerun here.
+    let _ = lock.set_len(0);
+    let _ = lock.write_all(format!("{}\n", std::process::id()).as_bytes());
+    Ok(lock)
+}
+
+/// File the list is copied to when it is not a regular file (stdin, a pipe, a FIFO,
+/// process substitution): the batch reads its list twice, and a rerun needs it again.
+pub const LIST_COPY: &str = "list.txt";
+
+/// Where to read the list from. A regular file is read in place; `-` (stdin) and
+/// anything else that can only be read once are first copied into `DIR/list.txt`
+/// (through a temp file, so a failed copy never replaces a good one).
+fn resolve_list(list_path: &Path, out_dir: &Path) -> Result<PathBuf, BatchError> {
+    let is_stdin = list_path.as_os_str() == "-";
+    if !is_stdin && std::fs::metadata(list_path).is_ok_and(|m| m.is_file()) {
+        return Ok(list_path.to_path_buf());
+    }
+    let list_err = |source| BatchError::List {
+        path: list_path.to_path_buf(),
+        source,
+    };
+    let dest = out_dir.join(LIST_COPY);
+    let tmp = out_dir.join(format!(".{LIST_COPY}.tmp"));
+    let copy = || -> Result<(), BatchError> {
+        let mut w = File::create(&tmp).map_err(|source| BatchError::Output {
+            path: tmp.clone(),
+            source,
+        })?;
+        let copied = if is_stdin {
+            std::io::copy(&mut std::io::stdin().lock(), &mut w)
+        } else {
+            let mut r = File::open(list_path).map_err(list_err)?;
+            std::io::copy(&mut r, &mut w)
+        };
+        copied.map_err(|source| BatchError::Output {
+            path: tmp.clone(),
+            source,
+        })?;
+        w.sync_all().map_err(|source| BatchError::Output {
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, &dest).map_err(|source| BatchError::Output {
+            path: dest.clone(),
+            source,
+        })
+    };
+    copy().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    Ok(dest)
+}
+
+/// Whether a failed fetch may succeed on another try: timeouts, network errors, HTTP
+/// 5xx and 429 (as worded by gouji-fetch).
+pub fn transient_fetch_failure(message: &str) -> bool {
+    if message.starts_with("timed out ") || message.starts_with("network error ") {
+        return true;
+    }
+    message
+        .strip_prefix("HTTP ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse::<u16>().ok())
+        .is_some_and(|code| code == 429 || (500..=599).contains(&code))
+}
+
+/// Whether a journal line is a failed record that `retry` wants processed again.
+fn wants_retry(retry: Retry, json: &[u8]) -> bool {
+    let Ok(rec) = serde_json::from_slice::<Record>(json) else {
+        return false;
+    };
+    if rec.status != Status::Failed {
+        return false;
+    }
+    match retry {
+        Retry::AllFailed => true,
+        Retry::Transient => rec
+            .errors
+            .first()
+            .is_some_and(|e| e.stage == "fetch" && transient_fetch_failure(&e.message)),
+    }
+}
+
 /// Processes every input of the list at `list_path` with `processor` and writes
 /// `reports.jsonl`, `cells.csv` and `findings.csv` into `out_dir` (created if needed).
+///
+/// `list_path` may be `-` (stdin), a pipe, a FIFO or `/dev/stdin`: such lists are copied
+/// into `out_dir/list.txt` first.
 ///
 /// Rerunning with the same list and directory after an interruption (even SIGKILL)
 /// processes only the inputs without a record and then rewrites all outputs; see the
@@ -339,32 +550,38 @@ pub fn run_batch<P: Processor + ?Sized>(
     processor: &P,
     options: &BatchOptions,
 ) -> Result<Summary, BatchError> {
+    run_batch_then(list_path, out_dir, processor, options, |_| ()).map(|(s, ())| s)
+}
+
+/// As [`run_batch`], then runs `after` on the output directory while the directory's
+/// lock is still held (for outputs derived from the finished journal, such as a
+/// cross-year pass), and returns its result too.
+pub fn run_batch_then<P: Processor + ?Sized, T>(
+    list_path: &Path,
+    out_dir: &Path,
+    processor: &P,
+    options: &BatchOptions,
+    after: impl FnOnce(&Path) -> T,
+) -> Result<(Summary, T), BatchError> {
     let started = Instant::now();
     let out_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BatchError::Output { path, source }
     };
     std::fs::create_dir_all(out_dir).map_err(out_err(out_dir))?;
-    let lock_path = out_dir.join(LOCK_FILE);
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(out_err(&lock_path))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(BatchError::Locked {
-                dir: out_dir.to_path_buf(),
-            });
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(out_err(&lock_path)(e)),
-    }
+    let lock = take_lock(out_dir)?;
+    let list_path = &resolve_list(list_path, out_dir)?;
 
     let journal_path = out_dir.join(REPORTS_JSONL);
+    let started_path = out_dir.join(STARTED_LOG);
     if options.restart {
-        for name in [REPORTS_JSONL, CELLS_CSV, FINDINGS_CSV, meta::META_FILE] {
+        for name in [
+            REPORTS_JSONL,
+            CELLS_CSV,
+            FINDINGS_CSV,
+            meta::META_FILE,
+            STARTED_LOG,
+        ] {
             match std::fs::remove_file(out_dir.join(name)) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(out_err(&out_dir.join(name))(e));
@@ -409,20 +626,51 @@ pub fn run_batch<P: Processor + ?Sized>(
             list: list_path.to_path_buf(),
         });
     }
-    meta::write_meta(out_dir, &new_meta)?;
+    // Only when it changed: a rerun on a still-full disk must not fail here, before
+    // doing anything useful.
+    if old_meta.as_ref() != Some(&new_meta) {
+        meta::write_meta(out_dir, &new_meta)?;
+    }
 
-    let (mut journal, done, resumed) = journal::recover(&journal_path, max_line)?;
+    let retry = options.retry;
+    let (mut journal, done, resumed, retried) =
+        journal::recover(&journal_path, max_line, &|json| wants_retry(retry, json))?;
+    let crashed_before = if options.isolated {
+        std::collections::HashMap::new()
+    } else {
+        journal::read_started(&started_path, &done)
+    };
+    let mut started_log = if options.isolated {
+        None
+    } else {
+        Some(Mutex::new(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&started_path)
+                .map_err(out_err(&started_path))?,
+        ))
+    };
     let pending = inputs.saturating_sub(resumed);
     let pb = progress_bar(options.progress, pending);
     let jobs = options.jobs.max(1);
-    let failed_now = AtomicU64::new(0);
+    let counts = Counts::default();
     let panicked = AtomicU64::new(0);
     let mut processed = 0u64;
+    let stopping = || {
+        options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    let finished = AtomicBool::new(false);
 
     let run: Result<(), BatchError> = std::thread::scope(|s| {
         let (job_tx, job_rx) = sync_channel::<(u64, String)>(jobs * 2);
         let (rec_tx, rec_rx) = sync_channel::<Record>(jobs * 2);
         let done = &done;
+        let crashed_before = &crashed_before;
+        let early_tx = rec_tx.clone();
         let producer = s.spawn(move || -> Result<(), BatchError> {
             for item in open_list(list_path)? {
                 let (line, input) = item.map_err(|source| BatchError::List {
@@ -430,6 +678,25 @@ pub fn run_batch<P: Processor + ?Sized>(
                     source,
                 })?;
                 if done.contains(line) {
+                    continue;
+                }
+                if stopping() {
+                    break;
+                }
+                if crashed_before.get(&line).is_some_and(|&n| n >= 2) {
+                    let mut rec = Record::failed(
+                        Source {
+                            input: input.clone(),
+                            format: "unknown".into(),
+                            ..Source::default()
+                        },
+                        "worker",
+                        "gouji stopped twice while reading this input (it may crash the parser); not tried again",
+                    );
+                    rec.source.line = Some(line);
+                    if early_tx.send(rec).is_err() {
+                        break;
+                    }
                     continue;
                 }
                 if job_tx.send((line, input)).is_err() {
@@ -442,6 +709,7 @@ pub fn run_batch<P: Processor + ?Sized>(
         // Each worker owns a handle to the job receiver so that it is dropped when the
         // last worker exits, which unblocks the producer if the writer gave up early.
         let job_rx: Arc<Mutex<Receiver<(u64, String)>>> = Arc::new(Mutex::new(job_rx));
+        let started_log = &started_log;
         for _ in 0..jobs {
             let job_rx = Arc::clone(&job_rx);
             let rec_tx = rec_tx.clone();
@@ -450,6 +718,14 @@ pub fn run_batch<P: Processor + ?Sized>(
                 loop {
                     let job = job_rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     let Ok((line, input)) = job else { break };
+                    if stopping() {
+                        continue;
+                    }
+                    if let Some(log) = started_log {
+                        let mut f = log.lock().unwrap_or_else(PoisonError::into_inner);
+                        // Best effort: losing a note only costs one extra try later.
+                        let _ = f.write_all(format!("{line}\n").as_bytes());
+                    }
                     let (rec, crashed) = process_one(processor, &input, line);
                     if crashed {
                         panicked.fetch_add(1, Ordering::Relaxed);
@@ -463,6 +739,25 @@ pub fn run_batch<P: Processor + ?Sized>(
         drop(job_rx);
         drop(rec_tx);
 
+        let counts = &counts;
+        let finished = &finished;
+        if options.progress && !std::io::stderr().is_terminal() {
+            let interval = options.progress_interval.max(Duration::from_millis(10));
+            s.spawn(move || {
+                let mut next = started + interval;
+                while !finished.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(20).min(interval));
+                    if Instant::now() >= next {
+                        next += interval;
+                        log_line(format_args!(
+                            "{}",
+                            progress_line(counts, resumed, inputs, started.elapsed())
+                        ));
+                    }
+                }
+            });
+        }
+
         let mut result = Ok(());
         for rec in rec_rx {
             if let Err(e) = journal::append(&mut journal, &journal_path, &rec) {
@@ -470,12 +765,13 @@ pub fn run_batch<P: Processor + ?Sized>(
                 break;
             }
             processed += 1;
+            counts.add(rec.status);
             if rec.status == Status::Failed {
-                let n = failed_now.fetch_add(1, Ordering::Relaxed) + 1;
-                pb.set_message(format!("{n} failed"));
+                pb.set_message(format!("{} failed", counts.failed.load(Ordering::Relaxed)));
             }
             pb.inc(1);
         }
+        finished.store(true, Ordering::Relaxed);
         let produced = producer
             .join()
             .unwrap_or_else(|p| Err(BatchError::Internal(panic_message(p.as_ref()))));
@@ -485,12 +781,26 @@ pub fn run_batch<P: Processor + ?Sized>(
     run?;
     journal.sync_all().map_err(out_err(&journal_path))?;
     drop(journal);
+    if processed < pending {
+        // Stopped by a signal before the list was done: the journal has everything
+        // finished so far; no outputs are derived from a partial batch.
+        return Err(BatchError::Interrupted {
+            processed,
+            remaining: pending - processed,
+        });
+    }
 
     let totals = finalize::finalize(out_dir)?;
+    if let Some(log) = started_log.take() {
+        // Every input has its record now; the notes are no longer needed.
+        drop(log);
+        let _ = std::fs::remove_file(&started_path);
+    }
     let summary = Summary {
         inputs,
         processed,
         resumed,
+        retried,
         records: totals.records,
         ok: totals.ok,
         partial: totals.partial,
@@ -502,8 +812,9 @@ pub fn run_batch<P: Processor + ?Sized>(
         out_dir: out_dir.to_path_buf(),
     };
     if options.print_summary {
-        eprintln!("{summary}");
+        log_line(format_args!("{summary}"));
     }
+    let post = after(out_dir);
     drop(lock);
-    Ok(summary)
+    Ok((summary, post))
 }

@@ -114,8 +114,12 @@ pub(crate) fn write_meta(dir: &Path, meta: &Meta) -> Result<(), BatchError> {
         source,
     };
     let json = serde_json::to_vec_pretty(meta).map_err(|e| err(std::io::Error::other(e)))?;
-    std::fs::write(&tmp, json).map_err(err)?;
-    std::fs::rename(&tmp, &path).map_err(err)
+    std::fs::write(&tmp, json)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
+        })
 }
 
 /// Whether a directory made for `old` may be resumed with the list now fingerprinted

@@ -105,6 +105,15 @@ pub enum FetchError {
     /// The HTTP client could not be built (bad options).
     #[error("cannot build HTTP client: {0}")]
     Client(String),
+    /// An error of a fetch made by another process on this one's behalf (gouji's worker
+    /// processes ask the supervisor to fetch), with that error's text as is.
+    #[error("{message}")]
+    Relayed {
+        /// The original error's text.
+        message: String,
+        /// The original error's [`FetchError::is_retryable`].
+        retryable: bool,
+    },
 }
 
 impl FetchError {
@@ -114,6 +123,7 @@ impl FetchError {
             FetchError::Http { status, .. } => (500..=599).contains(status),
             FetchError::Timeout { .. } => true,
             FetchError::Network { retryable, .. } => *retryable,
+            FetchError::Relayed { retryable, .. } => *retryable,
             _ => false,
         }
     }

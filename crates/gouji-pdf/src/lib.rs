@@ -20,7 +20,7 @@ use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenanc
 use interp::Shared;
 use layout::{Item, Line, PCell, PTable};
 use lopdf::Object;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Why a PDF could not be extracted.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ pub enum PdfError {
         limit: usize,
     },
     /// More pages than [`Limits::max_pages`].
-    #[error("PDF has {count} pages (limit {limit})")]
+    #[error("PDF has {count} pages or more (limit {limit})")]
     TooManyPages {
         /// Pages in the file.
         count: usize,
@@ -98,6 +98,70 @@ pub enum PdfError {
     NoText,
 }
 
+/// The pages of the document in order, numbered from 1.
+///
+/// Written here rather than calling lopdf's `get_pages` because that enumerator trusts
+/// the tree: a `/Kids` DAG (the same kids referenced many times) is enumerated once per
+/// path, which a 2 KB file turns into billions of pages and a 12 GB allocation. This
+/// walk visits every node at most once (shared kids and cycles are skipped), stops at
+/// `max_pages` pages and at `max_depth` levels, and never allocates more than the page
+/// cap allows.
+fn page_tree(
+    doc: &lopdf::Document,
+    max_pages: usize,
+    max_depth: usize,
+) -> Result<BTreeMap<u32, lopdf::ObjectId>, PdfError> {
+    let mut pages = BTreeMap::new();
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|o| o.as_reference().ok())
+    else {
+        return Ok(pages);
+    };
+    let mut seen: HashSet<lopdf::ObjectId> = HashSet::new();
+    // Depth-first, in document order: the stack holds (node, depth) in reverse.
+    let mut stack = vec![(root, 0usize)];
+    while let Some((id, depth)) = stack.pop() {
+        if !seen.insert(id) || depth > max_depth {
+            continue;
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            continue;
+        };
+        let kids = node.get(b"Kids").and_then(lopdf::Object::as_array).ok();
+        let is_page = node
+            .get(b"Type")
+            .and_then(lopdf::Object::as_name)
+            .is_ok_and(|t| t == b"Page");
+        match kids {
+            Some(kids) if !is_page => {
+                for kid in kids.iter().rev() {
+                    if let Ok(k) = kid.as_reference()
+                        && !seen.contains(&k)
+                    {
+                        stack.push((k, depth + 1));
+                    }
+                }
+                // The stack grows by at most one entry per `/Kids` entry in the file, so
+                // it is bounded by the (capped) input size.
+            }
+            _ => {
+                if pages.len() == max_pages {
+                    return Err(PdfError::TooManyPages {
+                        count: max_pages + 1,
+                        limit: max_pages,
+                    });
+                }
+                let no = u32::try_from(pages.len() + 1).unwrap_or(u32::MAX);
+                pages.insert(no, id);
+            }
+        }
+    }
+    Ok(pages)
+}
+
 /// Extracts paragraphs and tables from PDF bytes.
 ///
 /// Never panics on malformed input; every size limit in `limits` bounds the work.
@@ -127,13 +191,7 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
             limit: limits.max_objects,
         });
     }
-    let pages = doc.get_pages();
-    if pages.len() > limits.max_pages {
-        return Err(PdfError::TooManyPages {
-            count: pages.len(),
-            limit: limits.max_pages,
-        });
-    }
+    let pages = page_tree(&doc, limits.max_pages, limits.max_depth)?;
     if pages.is_empty() {
         return Err(PdfError::NoPages);
     }
@@ -651,5 +709,36 @@ mod tests {
         assert!(joint_columns(&prev, &[80.0, 300.0, 538.0]).is_none());
         // Mostly different boundaries: another table.
         assert!(joint_columns(&prev, &[57.0, 100.0, 200.0, 400.0, 538.0]).is_none());
+    }
+}
+
+#[cfg(test)]
+mod page_tree_tests {
+    use super::*;
+
+    /// Regression (issue 7): a `/Kids` DAG of 48 levels (2^48 paths to one page) made
+    /// lopdf's enumerator ask for 12 GB; the bounded walk visits each node once.
+    #[test]
+    fn dag_and_cyclic_page_trees_have_one_page() {
+        for seed in [
+            &include_bytes!("../../../fuzz/seeds/pdf/page-tree-dag.pdf")[..],
+            &include_bytes!("../../../fuzz/seeds/pdf/page-tree-cycle.pdf")[..],
+        ] {
+            let doc = lopdf::Document::load_mem(seed).expect("seed parses");
+            let pages = page_tree(&doc, 2000, 256).expect("bounded walk");
+            assert_eq!(pages.len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_page_cap_stops_the_walk() {
+        let doc = lopdf::Document::load_mem(include_bytes!(
+            "../../../fuzz/seeds/pdf/page-tree-cycle.pdf"
+        ))
+        .expect("seed parses");
+        assert!(matches!(
+            page_tree(&doc, 0, 256),
+            Err(PdfError::TooManyPages { limit: 0, .. })
+        ));
     }
 }

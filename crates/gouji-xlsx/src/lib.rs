@@ -23,6 +23,7 @@
 //! table against [`Limits::max_table_positions`] (extra rows dropped with a warning);
 //! blocks against [`Limits::max_blocks`] (the rest dropped with a warning).
 
+mod cfb;
 mod layout;
 mod value;
 
@@ -36,6 +37,10 @@ use std::io::{Cursor, Read};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SheetError {
+    /// The XLS compound-file structure is broken in a way that would make a reader
+    /// loop or allocate without bound (a FAT chain that loops or leaves the file).
+    #[error("not a readable XLS compound file: {0}")]
+    Compound(String),
     /// The input is larger than [`Limits::max_input_bytes`].
     #[error("spreadsheet input of {size} bytes exceeds the limit of {limit} bytes")]
     TooLarge {
@@ -242,6 +247,7 @@ pub fn extract_xls(bytes: &[u8], limits: &Limits) -> Result<Document, SheetError
         sheet: sheet.map(str::to_string),
         source,
     };
+    cfb::check(bytes).map_err(SheetError::Compound)?;
     let mut wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| xerr(None, e))?;
     let title = wb.workbook_properties().ok().and_then(|p| p.title);
     let is_1904 = wb.has_1904_epoch();
