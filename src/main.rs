@@ -55,6 +55,10 @@ struct NetArgs {
     /// Largest download accepted, in MiB.
     #[arg(long, default_value_t = 64)]
     max_mib: u64,
+    /// Seconds allowed for one whole input: its page, every attachment, every retry
+    /// (0: no overall limit, only --timeout per attempt).
+    #[arg(long, default_value_t = 300)]
+    input_timeout: u64,
 }
 
 impl NetArgs {
@@ -66,6 +70,14 @@ impl NetArgs {
             per_host_delay: Duration::from_millis(self.delay_ms),
             max_body_bytes: self.max_mib.max(1) << 20,
             ..FetchOptions::default()
+        }
+    }
+
+    fn pipeline_options(&self) -> Options {
+        Options {
+            input_timeout: (self.input_timeout > 0)
+                .then(|| Duration::from_secs(self.input_timeout)),
+            ..Options::default()
         }
     }
 }
@@ -151,7 +163,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let processor = PipelineProcessor::new(fetcher, Options::default());
+            let processor = PipelineProcessor::new(fetcher, net.pipeline_options());
             let mut bo = BatchOptions {
                 progress: !quiet,
                 restart,
@@ -181,7 +193,7 @@ fn main() -> ExitCode {
 }
 
 fn extract(files: &[PathBuf], json: bool, net: &NetArgs) -> ExitCode {
-    let opts = Options::default();
+    let opts = net.pipeline_options();
     let fetcher = LazyFetcher::new(net.options());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

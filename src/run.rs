@@ -45,8 +45,18 @@ impl LazyFetcher {
 
 impl Fetch for LazyFetcher {
     fn fetch(&self, input: &str) -> Result<gouji_fetch::Fetched, gouji_fetch::FetchError> {
+        self.fetch_by(input, None)
+    }
+
+    fn fetch_by(
+        &self,
+        input: &str,
+        deadline: Option<gouji_fetch::Deadline>,
+    ) -> Result<gouji_fetch::Fetched, gouji_fetch::FetchError> {
         let lower = input.trim_start().to_ascii_lowercase();
-        let remote = lower.starts_with("http://") || lower.starts_with("https://");
+        // Anything written as `scheme://` other than file:// goes to the HTTP fetcher,
+        // which says why it is not a usable URL (`http://`, a bad port, `ftp://`).
+        let remote = gouji_fetch::looks_like_url(input) && !lower.starts_with("file://");
         if !remote && self.options.cache_dir.is_none() {
             return read_local(input, self.options.max_body_bytes);
         }
@@ -54,7 +64,7 @@ impl Fetch for LazyFetcher {
             gouji_fetch::HttpFetcher::new(self.options.clone()).map_err(|e| e.to_string())
         });
         match client {
-            Ok(c) => c.fetch(input),
+            Ok(c) => c.fetch_by(input, deadline),
             Err(e) => Err(gouji_fetch::FetchError::Client(e.clone())),
         }
     }
