@@ -635,7 +635,7 @@ fn too_many_elements_is_a_clear_error_not_a_huge_tree() {
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("more than 2000000 elements"),
+        err.to_string().contains("more than 1000000 elements"),
         "{err}"
     );
 }
