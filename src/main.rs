@@ -58,6 +58,10 @@ struct NetArgs {
     /// Largest download accepted, in MiB.
     #[arg(long, default_value_t = 64)]
     max_mib: u64,
+    /// Seconds allowed for one whole input: its page, every attachment, every retry
+    /// (0: no overall limit, only --timeout per attempt).
+    #[arg(long, default_value_t = 300)]
+    input_timeout: u64,
 }
 
 impl NetArgs {
@@ -69,6 +73,14 @@ impl NetArgs {
             per_host_delay: Duration::from_millis(self.delay_ms),
             max_body_bytes: self.max_mib.max(1) << 20,
             ..FetchOptions::default()
+        }
+    }
+
+    fn pipeline_options(&self) -> Options {
+        Options {
+            input_timeout: (self.input_timeout > 0)
+                .then(|| Duration::from_secs(self.input_timeout)),
+            ..Options::default()
         }
     }
 }
@@ -89,10 +101,11 @@ struct IsolationArgs {
 }
 
 impl IsolationArgs {
-    fn budgets(&self) -> gouji::pool::Budgets {
+    fn budgets(&self, net: &NetArgs) -> gouji::pool::Budgets {
         gouji::pool::Budgets {
             max_memory_mib: self.max_memory_mib.max(64),
             doc_timeout: Duration::from_secs_f64(self.doc_timeout.clamp(0.01, 1e6)),
+            input_timeout: net.pipeline_options().input_timeout,
         }
     }
 }
@@ -162,6 +175,9 @@ enum Command {
         /// Address-space budget, in MiB.
         #[arg(long, default_value_t = 2048)]
         max_memory_mib: u64,
+        /// Per-input deadline in seconds (0: none), as `--input-timeout` of `run`.
+        #[arg(long, default_value_t = 0)]
+        input_timeout: u64,
     },
 }
 
@@ -213,8 +229,14 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(()) => ExitCode::from(2),
         },
-        Command::Worker { max_memory_mib } => ExitCode::from(gouji::pool::worker_main(
-            &Options::default(),
+        Command::Worker {
+            max_memory_mib,
+            input_timeout,
+        } => ExitCode::from(gouji::pool::worker_main(
+            &Options {
+                input_timeout: (input_timeout > 0).then(|| Duration::from_secs(input_timeout)),
+                ..Options::default()
+            },
             max_memory_mib,
         )),
         Command::Extract {
@@ -265,10 +287,10 @@ fn main() -> ExitCode {
             }
             let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
             let result = if iso.in_process {
-                let processor = PipelineProcessor::new(fetcher, Options::default());
+                let processor = PipelineProcessor::new(fetcher, net.pipeline_options());
                 run_batch_then(&list, &out, &processor, &bo, cross)
             } else {
-                match Pool::new(fetcher, iso.budgets()) {
+                match Pool::new(fetcher, iso.budgets(&net)) {
                     Ok(pool) => run_batch_then(&list, &out, &pool, &bo, cross),
                     Err(e) => {
                         log_line(format_args!("gouji: cannot start worker processes: {e}"));
@@ -371,7 +393,7 @@ fn print_run_summary(s: &gouji_dataset::DatasetSummary) {
 }
 
 fn extract(files: &[PathBuf], json: bool, net: &NetArgs, iso: &IsolationArgs) -> ExitCode {
-    let opts = Options::default();
+    let opts = net.pipeline_options();
     let fetcher = LazyFetcher::new(net.options());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -381,7 +403,7 @@ fn extract(files: &[PathBuf], json: bool, net: &NetArgs, iso: &IsolationArgs) ->
     let pool = if iso.in_process || files.len() < 2 {
         None
     } else {
-        Pool::new(&fetcher, iso.budgets()).ok()
+        Pool::new(&fetcher, iso.budgets(net)).ok()
     };
     let mut records: Vec<_> = files
         .iter()

@@ -14,10 +14,29 @@ use gouji_fetch::Fetch;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Status};
 
 /// Options for processing documents.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Parser limits.
     pub limits: Limits,
+    /// Time allowed for one whole input: its page, every attachment, every retry and
+    /// backoff. `None`: only the per-attempt timeouts apply. Default
+    /// [`DEFAULT_INPUT_TIMEOUT`].
+    pub input_timeout: Option<std::time::Duration>,
+}
+
+/// Default per-input deadline: 300 s. One document at the default fetch settings
+/// (3 attempts × 30 s + backoff) needs up to ~95 s, so this lets a landing page and two
+/// attachments use all their retries, while 6 attachments × 3 attempts on a slow
+/// server (~10 minutes) are cut at 5.
+pub const DEFAULT_INPUT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            input_timeout: Some(DEFAULT_INPUT_TIMEOUT),
+        }
+    }
 }
 
 pub use gouji_fetch::sha256_hex;
@@ -95,7 +114,8 @@ fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Reco
         format: "unknown".into(),
         ..Source::default()
     };
-    let fetched = match fetcher.fetch(input) {
+    let deadline = opts.input_timeout.map(gouji_fetch::Deadline::after);
+    let fetched = match fetcher.fetch_by(input, deadline) {
         Ok(f) => f,
         Err(e) => return Record::failed(source, "fetch", e.to_string()),
     };
@@ -110,7 +130,11 @@ fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Reco
     }
     let Some(doc) = doc else { return page };
     let base = page.source.url.clone().unwrap_or_else(|| file_url(input));
+    // A page that came over the network may only lead to network documents: `file://`
+    // and paths are for the user's own list lines, never for what a server sends.
+    let remote = gouji_fetch::is_http_url(&base);
     let mut links: Vec<String> = Vec::new();
+    let mut notes = Vec::new();
     for l in &doc.links {
         let Ok(abs) = gouji_fetch::resolve_href(&base, &l.href) else {
             continue;
@@ -123,14 +147,32 @@ fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Reco
         let is_doc = path
             .rsplit_once('.')
             .is_some_and(|(_, ext)| ATTACHMENT_EXTS.contains(&ext));
-        if is_doc && !links.contains(&abs) {
-            links.push(abs);
+        if !is_doc || links.contains(&abs) {
+            continue;
         }
+        if remote && !gouji_fetch::is_http_url(&abs) {
+            notes.push(format!(
+                "attachment link {} refused: a page fetched over HTTP may only link to http(s) documents",
+                gouji_fetch::short(&abs)
+            ));
+            continue;
+        }
+        links.push(abs);
     }
     let mut best: Option<Record> = None;
-    let mut notes = Vec::new();
-    for url in links.into_iter().take(MAX_ATTACHMENTS) {
-        let mut rec = match fetcher.fetch(&url) {
+    let total = links.len().min(MAX_ATTACHMENTS);
+    for (i, url) in links.into_iter().take(MAX_ATTACHMENTS).enumerate() {
+        if let (Some(d), Some(limit)) = (deadline, opts.input_timeout)
+            && d.passed()
+        {
+            notes.push(format!(
+                "input deadline of {} reached: {} of {total} attachments not tried",
+                gouji_fetch::human_duration(limit),
+                total - i
+            ));
+            break;
+        }
+        let mut rec = match fetcher.fetch_by(&url, deadline) {
             Ok(f) => {
                 let src = Source {
                     input: input.to_string(),
@@ -141,12 +183,16 @@ fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Reco
                 process_bytes(src, &f.bytes, f.charset.as_deref(), opts)
             }
             Err(e) => {
-                notes.push(format!("attachment {url}: {e}"));
+                notes.push(format!("attachment {}: {e}", gouji_fetch::short(&url)));
                 continue;
             }
         };
         for e in &rec.errors {
-            notes.push(format!("attachment {url}: {}", e.message));
+            notes.push(format!(
+                "attachment {}: {}",
+                gouji_fetch::short(&url),
+                e.message
+            ));
         }
         rec.source.tables_from = Some(url.clone());
         if best.as_ref().is_none_or(|b| rank(&rec) > rank(b)) {

@@ -54,6 +54,8 @@ pub struct Budgets {
     pub max_memory_mib: u64,
     /// Wall clock allowed for one document.
     pub doc_timeout: Duration,
+    /// The pipeline's per-input deadline (`--input-timeout`), passed to each worker.
+    pub input_timeout: Option<Duration>,
 }
 
 impl Default for Budgets {
@@ -61,6 +63,7 @@ impl Default for Budgets {
         Budgets {
             max_memory_mib: 2048,
             doc_timeout: Duration::from_secs(60),
+            input_timeout: Options::default().input_timeout,
         }
     }
 }
@@ -98,8 +101,16 @@ struct WireError {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 enum FromWorker {
-    Fetch { input: String },
-    Done { record: Box<Record> },
+    Fetch {
+        input: String,
+        /// The input's deadline (`--input-timeout`) as time left and whole budget, in
+        /// milliseconds, so the supervisor's fetch stops where the pipeline would.
+        #[serde(default)]
+        deadline_ms: Option<(u64, u64)>,
+    },
+    Done {
+        record: Box<Record>,
+    },
 }
 
 // ---------------------------------------------------------------- worker side
@@ -113,6 +124,16 @@ type WorkerIo = (BufReader<std::io::Stdin>, std::io::Stdout);
 
 impl Fetch for PipeFetcher<'_> {
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        self.fetch_by(input, None)
+    }
+
+    fn fetch_by(
+        &self,
+        input: &str,
+        deadline: Option<gouji_fetch::Deadline>,
+    ) -> Result<Fetched, FetchError> {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let deadline_ms = deadline.map(|d| (ms(d.remaining()), ms(d.total)));
         let mut io = self.io.lock().unwrap_or_else(PoisonError::into_inner);
         let (r, w) = &mut *io;
         let (r, w): (&mut dyn BufRead, &mut dyn Write) = (r, w);
@@ -124,6 +145,7 @@ impl Fetch for PipeFetcher<'_> {
             w,
             &FromWorker::Fetch {
                 input: input.to_string(),
+                deadline_ms,
             },
         )
         .map_err(broken)?;
@@ -268,6 +290,8 @@ impl Worker {
             .arg(WORKER_SUBCOMMAND)
             .arg("--max-memory-mib")
             .arg(budgets.max_memory_mib.to_string())
+            .arg("--input-timeout")
+            .arg(budgets.input_timeout.map_or(0, |d| d.as_secs()).to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -423,8 +447,17 @@ impl<F: Fetch> Pool<F> {
     }
 
     /// Serves one fetch request of the worker; returns the detected format of the body.
-    fn serve_fetch(&self, w: &mut Worker, input: &str) -> std::io::Result<Option<Fetched>> {
-        match self.fetcher.fetch(input) {
+    fn serve_fetch(
+        &self,
+        w: &mut Worker,
+        input: &str,
+        deadline_ms: Option<(u64, u64)>,
+    ) -> std::io::Result<Option<Fetched>> {
+        let deadline = deadline_ms.map(|(left, total)| gouji_fetch::Deadline {
+            at: Instant::now() + Duration::from_millis(left),
+            total: Duration::from_millis(total),
+        });
+        match self.fetcher.fetch_by(input, deadline) {
             Ok(f) => {
                 let header = ToWorker::Fetched {
                     ok: Some(WireFetched {
@@ -487,8 +520,11 @@ impl<F: Fetch> Pool<F> {
                         .push(w);
                     return *record;
                 }
-                Ok(Ok(FromWorker::Fetch { input: wanted })) => {
-                    match self.serve_fetch(&mut w, &wanted) {
+                Ok(Ok(FromWorker::Fetch {
+                    input: wanted,
+                    deadline_ms,
+                })) => {
+                    match self.serve_fetch(&mut w, &wanted, deadline_ms) {
                         Ok(Some(f)) => {
                             let name = f.final_url.as_deref().unwrap_or(&f.input);
                             source.format = detect(&f.bytes, name).as_str().to_string();

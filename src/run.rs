@@ -45,8 +45,18 @@ impl LazyFetcher {
 
 impl Fetch for LazyFetcher {
     fn fetch(&self, input: &str) -> Result<gouji_fetch::Fetched, gouji_fetch::FetchError> {
+        self.fetch_by(input, None)
+    }
+
+    fn fetch_by(
+        &self,
+        input: &str,
+        deadline: Option<gouji_fetch::Deadline>,
+    ) -> Result<gouji_fetch::Fetched, gouji_fetch::FetchError> {
         let lower = input.trim_start().to_ascii_lowercase();
-        let remote = lower.starts_with("http://") || lower.starts_with("https://");
+        // Anything written as `scheme://` other than file:// goes to the HTTP fetcher,
+        // which says why it is not a usable URL (`http://`, a bad port, `ftp://`).
+        let remote = gouji_fetch::looks_like_url(input) && !lower.starts_with("file://");
         if !remote && self.options.cache_dir.is_none() {
             return read_local(input, self.options.max_body_bytes);
         }
@@ -54,7 +64,7 @@ impl Fetch for LazyFetcher {
             gouji_fetch::HttpFetcher::new(self.options.clone()).map_err(|e| e.to_string())
         });
         match client {
-            Ok(c) => c.fetch(input),
+            Ok(c) => c.fetch_by(input, deadline),
             Err(e) => Err(gouji_fetch::FetchError::Client(e.clone())),
         }
     }
@@ -89,63 +99,158 @@ fn read_local(input: &str, limit: u64) -> Result<gouji_fetch::Fetched, gouji_fet
 /// File name of the cross-year findings written after a batch.
 pub const CROSS_FINDINGS_CSV: &str = "cross_findings.csv";
 
-/// Runs the cross-year rules over a finished batch's `reports.jsonl` (streamed: only a
-/// small summary per report is kept) and writes `cross_findings.csv` beside it.
-/// Returns the number of findings.
+/// Header of `cross_findings.csv` (agreed with the dataset loader): both reports' ids,
+/// lines, inputs and years, so a finding joins to `reports.csv` on either side.
+pub const CROSS_FINDINGS_HEADER: [&str; 17] = [
+    "report_id",
+    "line",
+    "input",
+    "agency",
+    "year",
+    "prev_report_id",
+    "prev_line",
+    "prev_input",
+    "prev_year",
+    "rule",
+    "severity",
+    "table",
+    "row",
+    "col",
+    "expected",
+    "found",
+    "message",
+];
+
+/// What the first pass keeps of a record: enough to pair years, nothing more.
+#[derive(serde::Deserialize)]
+struct Brief {
+    #[serde(default)]
+    report: BriefReport,
+    #[serde(default)]
+    cells: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct BriefReport {
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+/// Where a record sits in `reports.jsonl`.
+#[derive(Clone, Copy)]
+struct Span {
+    offset: u64,
+    len: u32,
+    index: u64,
+}
+
+/// Runs the cross-year rules over a finished batch's `reports.jsonl` and writes
+/// `cross_findings.csv` beside it. Returns the number of findings.
+///
+/// Memory stays flat in the number of reports: a first pass keeps only (agency hash,
+/// year) → position of the first report with cells (about 40 bytes per report); then
+/// each pair of consecutive years is re-read from the file, two records at a time, in
+/// file (line) order.
 pub fn cross_check_batch(out_dir: &std::path::Path) -> std::io::Result<usize> {
-    use std::io::BufRead;
-    let file = std::fs::File::open(out_dir.join(gouji_batch::REPORTS_JSONL))?;
-    let mut summaries = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line?;
-        let Ok(rec) = serde_json::from_str::<Record>(&line) else {
-            continue;
-        };
-        let n = rec.source.line.unwrap_or(i as u64 + 1);
-        if let Some(s) = crate::crossyear::summarize(&rec, n) {
-            summaries.push(s);
+    use std::collections::HashMap;
+    use std::io::{BufRead, Read, Seek};
+    let path = out_dir.join(gouji_batch::REPORTS_JSONL);
+    let mut first: HashMap<(u64, i32), Span> = HashMap::new();
+    {
+        let mut r = std::io::BufReader::new(std::fs::File::open(&path)?);
+        let mut buf = Vec::new();
+        let (mut offset, mut index) = (0u64, 0u64);
+        loop {
+            buf.clear();
+            let n = r.read_until(b'\n', &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            index += 1;
+            if let (Ok(b), Ok(len)) = (serde_json::from_slice::<Brief>(&buf), u32::try_from(n))
+                && let (Some(agency), Some(year)) = (b.report.agency.as_deref(), b.report.year)
+                && !agency.trim().is_empty()
+                && !b.cells.is_empty()
+            {
+                let span = Span { offset, len, index };
+                // Several reports for one agency and year: the first one counts.
+                first.entry((agency_key(agency), year)).or_insert(span);
+            }
+            offset += n as u64;
         }
     }
-    let findings = crate::crossyear::check(&summaries);
+    let mut pairs: Vec<(Span, Span)> = first
+        .iter()
+        .filter_map(|(&(a, y), &cur)| first.get(&(a, y - 1)).map(|&prev| (cur, prev)))
+        .collect();
+    drop(first);
+    pairs.sort_by_key(|(cur, _)| cur.offset);
+
     let tmp = out_dir.join(format!("{CROSS_FINDINGS_CSV}.tmp"));
     let mut w = csv::Writer::from_path(&tmp).map_err(std::io::Error::other)?;
-    w.write_record([
-        "line",
-        "input",
-        "prev_input",
-        "rule",
-        "severity",
-        "table",
-        "row",
-        "col",
-        "expected",
-        "found",
-        "message",
-    ])
-    .map_err(std::io::Error::other)?;
-    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for f in &findings {
-        let g = &f.finding;
-        w.write_record([
-            f.line.to_string(),
-            f.input.clone(),
-            f.prev_input.clone(),
-            g.rule.clone(),
-            g.severity.as_str().to_string(),
-            g.table.clone().unwrap_or_default(),
-            g.row.clone().unwrap_or_default(),
-            g.col.clone().unwrap_or_default(),
-            num(g.expected),
-            num(g.found),
-            g.message.clone(),
-        ])
+    w.write_record(CROSS_FINDINGS_HEADER)
         .map_err(std::io::Error::other)?;
+    let mut file = std::fs::File::open(&path)?;
+    let mut read_at = |s: Span| -> std::io::Result<Option<Record>> {
+        file.seek(std::io::SeekFrom::Start(s.offset))?;
+        let mut buf = vec![0u8; s.len as usize];
+        file.read_exact(&mut buf)?;
+        Ok(serde_json::from_slice::<Record>(&buf).ok())
+    };
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut count = 0;
+    for (cs, ps) in pairs {
+        let (Some(cur), Some(prev)) = (read_at(cs)?, read_at(ps)?) else {
+            continue;
+        };
+        let line = |r: &Record, s: Span| r.source.line.unwrap_or(s.index);
+        let summaries: Vec<_> = [(&prev, ps), (&cur, cs)]
+            .into_iter()
+            .filter_map(|(r, s)| crate::crossyear::summarize(r, line(r, s)))
+            .collect();
+        for f in crate::crossyear::check(&summaries) {
+            let g = &f.finding;
+            let year = |r: &Record| r.report.year.map(|y| y.to_string()).unwrap_or_default();
+            w.write_record([
+                gouji_batch::report_id(&cur),
+                line(&cur, cs).to_string(),
+                cur.source.input.clone(),
+                cur.report.agency.clone().unwrap_or_default(),
+                year(&cur),
+                gouji_batch::report_id(&prev),
+                line(&prev, ps).to_string(),
+                prev.source.input.clone(),
+                year(&prev),
+                g.rule.clone(),
+                g.severity.as_str().to_string(),
+                g.table.clone().unwrap_or_default(),
+                g.row.clone().unwrap_or_default(),
+                g.col.clone().unwrap_or_default(),
+                num(g.expected),
+                num(g.found),
+                g.message.clone(),
+            ])
+            .map_err(std::io::Error::other)?;
+            count += 1;
+        }
     }
     w.flush()?;
     drop(w);
     // Renamed into place so a killed run never leaves half a file.
     std::fs::rename(&tmp, out_dir.join(CROSS_FINDINGS_CSV))?;
-    Ok(findings.len())
+    Ok(count)
+}
+
+/// The grouping key of an agency (as `crossyear` groups: trimmed name). Two agencies
+/// whose keys collide are only paired if their names also match in `crossyear::check`,
+/// so a collision can hide a finding but never make one.
+fn agency_key(agency: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    agency.trim().hash(&mut h);
+    h.finish()
 }
 
 /// Adds cross-year findings to records processed together (e.g. `gouji extract` of

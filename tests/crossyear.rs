@@ -127,11 +127,25 @@ fn a_batch_writes_cross_findings() {
         .expect("run gouji");
     assert!(st.success());
     let csv = std::fs::read_to_string(out_dir.join("cross_findings.csv")).expect("csv");
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert_eq!(rows.len(), 2, "{csv}");
-    assert!(
-        rows.iter()
-            .all(|r| r.starts_with("2,") && r.contains(",X-CARRY,error,requests,carried_in,"))
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "report_id,line,input,agency,year,prev_report_id,prev_line,prev_input,prev_year,\
+             rule,severity,table,row,col,expected,found,message"
+        )
     );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    for r in &rows {
+        assert_eq!(r[0].len(), 64, "report id: {r:?}");
+        assert_eq!(
+            (r[1], r[4], r[6], r[8]),
+            ("2", "2024", "1", "2023"),
+            "{r:?}"
+        );
+        assert_eq!(r[5].len(), 64, "prev report id: {r:?}");
+        assert_eq!(&r[9..13], ["X-CARRY", "error", "requests", "carried_in"]);
+    }
     let _ = std::fs::remove_dir_all(d);
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum FetchError {
     /// The server answered with a non-success status.
-    #[error("HTTP {status}{reason} for {url}{}", attempts_suffix(*attempts))]
+    #[error("HTTP {status}{reason} for {}{}", short(url), attempts_suffix(*attempts))]
     Http {
         /// URL requested (before redirects).
         url: String,
@@ -23,7 +23,7 @@ pub enum FetchError {
         attempts: u32,
     },
     /// The body (or the local file) exceeded the configured limit.
-    #[error("body of {url} larger than {} limit", human_bytes(*limit))]
+    #[error("body of {} larger than {} limit", short(url), human_bytes(*limit))]
     TooLarge {
         /// URL or path.
         url: String,
@@ -31,7 +31,7 @@ pub enum FetchError {
         limit: u64,
     },
     /// The request did not complete in time.
-    #[error("timed out {}after {} ({attempts} attempt{}) fetching {url}", if *connecting { "connecting " } else { "" }, human_duration(*timeout), plural(*attempts))]
+    #[error("timed out {}after {} ({attempts} attempt{}) fetching {}", if *connecting { "connecting " } else { "" }, human_duration(*timeout), plural(*attempts), short(url))]
     Timeout {
         /// URL requested.
         url: String,
@@ -44,7 +44,10 @@ pub enum FetchError {
         attempts: u32,
     },
     /// More redirects than allowed (or a redirect loop).
-    #[error("too many redirects (limit {limit}, possibly a redirect loop) fetching {url}")]
+    #[error(
+        "too many redirects (limit {limit}, possibly a redirect loop) fetching {}",
+        short(url)
+    )]
     TooManyRedirects {
         /// URL requested.
         url: String,
@@ -52,7 +55,7 @@ pub enum FetchError {
         limit: usize,
     },
     /// Connecting or talking to the server failed.
-    #[error("network error fetching {url} ({attempts} attempt{}): {message}", plural(*attempts))]
+    #[error("network error fetching {} ({attempts} attempt{}): {}", short(url), plural(*attempts), short(message))]
     Network {
         /// URL requested.
         url: String,
@@ -63,8 +66,31 @@ pub enum FetchError {
         /// Whether another attempt may succeed (refused, reset or dropped connection).
         retryable: bool,
     },
+    /// A redirect pointed to a scheme other than http(s) (`file://`, `ftp://`…): an
+    /// answer from a server must never make gouji read a local file.
+    #[error(
+        "redirect to a non-HTTP scheme refused: {} redirects to {}",
+        short(url),
+        short(target)
+    )]
+    RedirectScheme {
+        /// URL requested.
+        url: String,
+        /// Where the server redirected to.
+        target: String,
+    },
+    /// The input's whole time budget (page, attachments, retries) ran out.
+    #[error("input deadline of {} reached ({attempts} attempt{}) fetching {}", human_duration(*limit), plural(*attempts), short(url))]
+    Deadline {
+        /// URL being fetched when the deadline passed.
+        url: String,
+        /// The per-input budget.
+        limit: Duration,
+        /// Attempts made on this URL.
+        attempts: u32,
+    },
     /// The input looks like a URL but cannot be used.
-    #[error("invalid URL {input:?}: {message}")]
+    #[error("invalid URL {:?}: {}", short(input), short(message))]
     InvalidUrl {
         /// Input as given.
         input: String,
@@ -72,7 +98,7 @@ pub enum FetchError {
         message: String,
     },
     /// A local file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {source}", short(&path.display().to_string()))]
     Io {
         /// The path.
         path: PathBuf,
@@ -81,7 +107,7 @@ pub enum FetchError {
         source: std::io::Error,
     },
     /// Offline mode and the URL is not in the cache.
-    #[error("offline mode: {url} is not in the cache at {}", cache_dir.display())]
+    #[error("offline mode: {} is not in the cache at {}", short(url), cache_dir.display())]
     NotCached {
         /// URL requested.
         url: String,
@@ -89,7 +115,7 @@ pub enum FetchError {
         cache_dir: PathBuf,
     },
     /// Offline mode without a cache directory.
-    #[error("offline mode needs a cache directory (cannot fetch {url})")]
+    #[error("offline mode needs a cache directory (cannot fetch {})", short(url))]
     OfflineWithoutCache {
         /// URL requested.
         url: String,
@@ -140,7 +166,8 @@ impl FetchError {
         match self {
             FetchError::Http { attempts, .. }
             | FetchError::Timeout { attempts, .. }
-            | FetchError::Network { attempts, .. } => *attempts = n,
+            | FetchError::Network { attempts, .. }
+            | FetchError::Deadline { attempts, .. } => *attempts = n,
             _ => {}
         }
     }
@@ -156,6 +183,20 @@ fn attempts_suffix(attempts: u32) -> String {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Longest input or URL quoted whole in a message, in characters.
+const SHORT_CHARS: usize = 200;
+
+/// `s` as quoted in a message: whole up to 200 characters, else its first 200
+/// characters, an ellipsis and its length (a 200 KB URL must not make a 200 KB error).
+pub fn short(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(SHORT_CHARS) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &s[..cut], s.len()))
+        }
+    }
 }
 
 /// `64 MiB`, `1.5 KiB`, `300 bytes`.
@@ -213,5 +254,14 @@ mod tests {
         );
         assert_eq!(human_duration(Duration::from_millis(300)), "0.3 s");
         assert_eq!(human_bytes(1536), "1.5 KiB");
+        let long = format!("http://x/{}", "a".repeat(200_000));
+        let e = FetchError::InvalidUrl {
+            input: long.clone(),
+            message: "bad".into(),
+        };
+        let m = e.to_string();
+        assert!(m.len() < 400, "{}", m.len());
+        assert!(m.contains("… (200009 bytes in all)"), "{m}");
+        assert_eq!(short("abc"), "abc");
     }
 }

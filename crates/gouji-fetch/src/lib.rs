@@ -28,7 +28,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-pub use error::{FetchError, human_bytes, human_duration};
+pub use error::{FetchError, human_bytes, human_duration, short};
 pub use links::{attachment_links, resolve_href};
 
 use cache::{Cache, IndexEntry};
@@ -62,15 +62,55 @@ pub struct Fetched {
     pub from_cache: bool,
 }
 
+/// A point in time by which a whole input (page, attachments, retries) must be done,
+/// and the budget it was computed from (for messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// When the budget runs out.
+    pub at: Instant,
+    /// The whole budget, as configured (`--input-timeout`).
+    pub total: Duration,
+}
+
+impl Deadline {
+    /// A deadline `total` from now.
+    pub fn after(total: Duration) -> Self {
+        Deadline {
+            at: Instant::now() + total,
+            total,
+        }
+    }
+
+    /// Time left (zero once passed).
+    pub fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        self.remaining().is_zero()
+    }
+}
+
 /// Something that turns an input (URL or path) into bytes.
 pub trait Fetch: Send + Sync {
     /// Fetches one input.
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError>;
+
+    /// Fetches one input, giving up (attempts, backoff and body included) at
+    /// `deadline`. The default ignores the deadline.
+    fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
+        let _ = deadline;
+        self.fetch(input)
+    }
 }
 
 impl<T: Fetch + ?Sized> Fetch for &T {
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
         (**self).fetch(input)
+    }
+    fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
+        (**self).fetch_by(input, deadline)
     }
 }
 
@@ -78,11 +118,17 @@ impl<T: Fetch + ?Sized> Fetch for Arc<T> {
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
         (**self).fetch(input)
     }
+    fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
+        (**self).fetch_by(input, deadline)
+    }
 }
 
 impl<T: Fetch + ?Sized> Fetch for Box<T> {
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
         (**self).fetch(input)
+    }
+    fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
+        (**self).fetch_by(input, deadline)
     }
 }
 
@@ -173,7 +219,9 @@ impl HttpFetcher {
             .user_agent(opts.user_agent.clone())
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.timeout)
-            .redirect(reqwest::redirect::Policy::limited(opts.max_redirects));
+            // Redirects are followed by hand (`attempt`) so that each hop's scheme is
+            // checked: an HTTP answer must never lead to a local file.
+            .redirect(reqwest::redirect::Policy::none());
         if !opts.use_env_proxy {
             builder = builder.no_proxy();
         }
@@ -199,7 +247,17 @@ impl HttpFetcher {
 
     fn target(input: &str) -> Result<Target, FetchError> {
         let trimmed = input.trim();
-        match Url::parse(trimmed) {
+        let parsed = Url::parse(trimmed);
+        if let Err(e) = &parsed
+            && looks_like_url(trimmed)
+        {
+            // `http://host:99999/x`, `http://`: meant as URLs, not as paths.
+            return Err(FetchError::InvalidUrl {
+                input: input.to_string(),
+                message: e.to_string(),
+            });
+        }
+        match parsed {
             Ok(url) => match url.scheme() {
                 "http" | "https" => Ok(Target::Http(url)),
                 "file" => {
@@ -267,7 +325,12 @@ impl HttpFetcher {
         })
     }
 
-    fn fetch_http(&self, input: &str, url: &Url) -> Result<Fetched, FetchError> {
+    fn fetch_http(
+        &self,
+        input: &str,
+        url: &Url,
+        deadline: Option<Deadline>,
+    ) -> Result<Fetched, FetchError> {
         let key = url.as_str();
         if let Some(cache) = &self.cache
             && (!self.opts.refresh || self.opts.offline)
@@ -306,9 +369,14 @@ impl HttpFetcher {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(d) = deadline
+                && d.passed()
+            {
+                return Err(deadline_err(url, d, attempt - 1));
+            }
             let result = {
                 let _permit = self.gate.acquire(&host);
-                self.attempt(input, url)
+                self.attempt(input, url, deadline)
             };
             match result {
                 Ok(fetched) => {
@@ -333,10 +401,25 @@ impl HttpFetcher {
                 }
                 Err(mut e) => {
                     e.set_attempts(attempt);
+                    if let Some(d) = deadline
+                        && d.passed()
+                        && e.is_retryable()
+                    {
+                        // The attempt was cut by the input's deadline, not by its own
+                        // timeout: say which limit fired.
+                        return Err(deadline_err(url, d, attempt));
+                    }
                     if !e.is_retryable() || attempt >= max_attempts {
                         return Err(e);
                     }
-                    std::thread::sleep(self.backoff(attempt));
+                    let pause = self.backoff(attempt);
+                    match deadline {
+                        Some(d) if d.remaining() <= pause => {
+                            std::thread::sleep(d.remaining());
+                            return Err(deadline_err(url, d, attempt));
+                        }
+                        _ => std::thread::sleep(pause),
+                    }
                 }
             }
         }
@@ -355,19 +438,25 @@ impl HttpFetcher {
         half + half.mul_f64(fastrand::f64())
     }
 
-    fn attempt(&self, input: &str, url: &Url) -> Result<Fetched, FetchError> {
+    fn attempt(
+        &self,
+        input: &str,
+        url: &Url,
+        deadline: Option<Deadline>,
+    ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
-        let timeout_err = || FetchError::Timeout {
-            url: url.to_string(),
-            timeout: self.opts.timeout,
-            connecting: false,
-            attempts: 1,
+        // One attempt gets its own timeout, or what is left of the input's deadline.
+        let budget = deadline.map_or(self.opts.timeout, |d| d.remaining().min(self.opts.timeout));
+        let timeout_err = || match deadline {
+            Some(d) if d.passed() => deadline_err(url, d, 1),
+            _ => FetchError::Timeout {
+                url: url.to_string(),
+                timeout: self.opts.timeout,
+                connecting: false,
+                attempts: 1,
+            },
         };
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .send()
-            .map_err(|e| from_reqwest(&e, url, &self.opts))?;
+        let mut resp = self.follow_redirects(url, started, budget)?;
         let status = resp.status();
         if !status.is_success() {
             return Err(FetchError::Http {
@@ -411,7 +500,7 @@ impl HttpFetcher {
             hasher.update(&chunk[..n]);
             // The client's own timeout may restart per read; a server trickling bytes
             // must not hold a worker forever.
-            if started.elapsed() > self.opts.timeout {
+            if started.elapsed() > budget {
                 return Err(timeout_err());
             }
         }
@@ -427,12 +516,92 @@ impl HttpFetcher {
     }
 }
 
+impl HttpFetcher {
+    /// Sends the request and follows redirects (at most `max_redirects`), refusing any
+    /// hop to a scheme other than http(s). Returns the first non-redirect answer.
+    fn follow_redirects(
+        &self,
+        url: &Url,
+        started: Instant,
+        budget: Duration,
+    ) -> Result<reqwest::blocking::Response, FetchError> {
+        let mut current = url.clone();
+        let mut hops = 0usize;
+        loop {
+            let left = budget.saturating_sub(started.elapsed());
+            let resp = self
+                .client
+                .get(current.clone())
+                .timeout(left.max(Duration::from_millis(1)))
+                .send()
+                .map_err(|e| from_reqwest(&e, url, &self.opts))?;
+            if !resp.status().is_redirection() {
+                return Ok(resp);
+            }
+            let Some(location) = resp.headers().get(reqwest::header::LOCATION) else {
+                return Ok(resp);
+            };
+            let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+            let next = current
+                .join(location.trim())
+                .map_err(|e| FetchError::InvalidUrl {
+                    input: location.clone(),
+                    message: format!("redirect target from {current}: {e}"),
+                })?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::RedirectScheme {
+                    url: url.to_string(),
+                    target: next.to_string(),
+                });
+            }
+            hops += 1;
+            if hops > self.opts.max_redirects {
+                return Err(FetchError::TooManyRedirects {
+                    url: url.to_string(),
+                    limit: self.opts.max_redirects,
+                });
+            }
+            current = next;
+        }
+    }
+}
+
 impl Fetch for HttpFetcher {
     fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        self.fetch_by(input, None)
+    }
+
+    fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
         match Self::target(input)? {
-            Target::Http(url) => self.fetch_http(input, &url),
+            Target::Http(url) => self.fetch_http(input, &url, deadline),
             Target::File { path, url } => self.fetch_file(input, &path, url),
         }
+    }
+}
+
+/// Whether `s` is written as a URL (`scheme://…`), even one that does not parse
+/// (`http://`, `http://host:99999/`): such an input is never taken for a path.
+pub fn looks_like_url(s: &str) -> bool {
+    let s = s.trim_start();
+    let Some((scheme, _)) = s.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Whether `s` is an `http://` or `https://` URL (the only schemes a fetched page may
+/// lead to).
+pub fn is_http_url(s: &str) -> bool {
+    Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+fn deadline_err(url: &Url, d: Deadline, attempts: u32) -> FetchError {
+    FetchError::Deadline {
+        url: url.to_string(),
+        limit: d.total,
+        attempts,
     }
 }
 
@@ -618,5 +787,12 @@ mod tests {
             Ok(Target::File { url: Some(_), .. })
         ));
         assert!(HttpFetcher::target("ftp://a/x").is_err());
+        for bad in ["http://127.0.0.1:99999/x", "http://", " https://"] {
+            assert!(
+                matches!(HttpFetcher::target(bad), Err(FetchError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+        assert!(looks_like_url("file:///x") && !looks_like_url("C:\\x") && !looks_like_url("a/b"));
     }
 }

@@ -123,11 +123,71 @@ fn respond(req: tiny_http::Request, flaky: &AtomicUsize) {
             r#"<html><a href="/index.html">首页</a><a href="files/annex.pdf">附件：2023年报告</a></html>"#.as_bytes(),
         ),
         "/files/annex.pdf" => bytes(200, "application/pdf", PDF_BYTES),
+        "/to-file" => redirect("file:///etc/passwd"),
+        "/to-ftp" => redirect("ftp://127.0.0.1/report.pdf"),
+        "/gzip.pdf" | "/deflate.pdf" | "/br.pdf" => {
+            let enc = &path[1..path.len() - 4];
+            let _ = req.respond(Response::new(
+                StatusCode(200),
+                vec![
+                    header("Content-Type", "application/pdf"),
+                    header("Content-Encoding", enc),
+                ],
+                Cursor::new(encode(enc, PDF_BYTES)),
+                None,
+                None,
+            ));
+            return;
+        }
+        "/gzip-bomb" => {
+            // 64 MiB of zeros in ~64 KiB of gzip: decoded, it is over the 1 MiB limit.
+            let body = encode("gzip", &vec![0u8; 64 << 20]);
+            let _ = req.respond(Response::new(
+                StatusCode(200),
+                vec![
+                    header("Content-Type", "application/pdf"),
+                    header("Content-Encoding", "gzip"),
+                ],
+                Cursor::new(body),
+                None,
+                None,
+            ));
+            return;
+        }
+        "/slow" => {
+            std::thread::sleep(Duration::from_millis(700));
+            bytes(503, "text/plain", b"slow and down")
+        }
         // `/年报 2023.pdf` as the client must send it.
         "/%E5%B9%B4%E6%8A%A5%202023.pdf" => bytes(200, "application/pdf", PDF_BYTES),
         _ => bytes(404, "text/plain", b"not here"),
     };
     let _ = req.respond(resp);
+}
+
+/// `body` compressed with the `Content-Encoding` `enc` (gzip, deflate = zlib, br).
+fn encode(enc: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    match enc {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(body).expect("gzip");
+            e.finish().expect("gzip")
+        }
+        "deflate" => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(body).expect("deflate");
+            e.finish().expect("deflate")
+        }
+        _ => {
+            let mut out = Vec::new();
+            {
+                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                w.write_all(body).expect("br");
+            }
+            out
+        }
+    }
 }
 
 /// Sends 100 bytes of a promised 1000, then stalls.
@@ -595,4 +655,94 @@ fn non_ascii_urls_are_percent_encoded() {
     let got = f.fetch(&s.url("/年报 2023.pdf")).expect("fetch");
     assert_eq!(got.bytes, PDF_BYTES);
     assert_eq!(got.input, s.url("/年报 2023.pdf"));
+}
+
+#[test]
+fn redirect_to_non_http_scheme_is_refused() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    for path in ["/to-file", "/to-ftp"] {
+        let err = f.fetch(&s.url(path)).expect_err("must be refused");
+        assert!(matches!(err, FetchError::RedirectScheme { .. }), "{err:?}");
+        let m = err.to_string();
+        assert!(
+            m.starts_with("redirect to a non-HTTP scheme refused"),
+            "{m}"
+        );
+        assert!(!m.contains("302") && !m.contains("invalid URL"), "{m}");
+        assert_eq!(s.hits(path), 1, "not retried");
+    }
+}
+
+#[test]
+fn content_encodings_are_decoded() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    for path in ["/gzip.pdf", "/deflate.pdf", "/br.pdf"] {
+        let got = f.fetch(&s.url(path)).expect(path);
+        assert_eq!(got.bytes, PDF_BYTES, "{path}");
+        assert_eq!(got.sha256, gouji_fetch::sha256_hex(PDF_BYTES));
+    }
+}
+
+#[test]
+fn gzip_bomb_is_capped_while_decoding() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let err = f.fetch(&s.url("/gzip-bomb")).expect_err("over the limit");
+    assert!(matches!(err, FetchError::TooLarge { .. }), "{err:?}");
+    assert!(err.to_string().contains("larger than 1 MiB limit"), "{err}");
+}
+
+#[test]
+fn input_deadline_bounds_retries() {
+    let s = serve();
+    let f = fetcher(FetchOptions {
+        retries: 5,
+        backoff_base: Duration::from_millis(300),
+        backoff_max: Duration::from_millis(300),
+        ..test_opts()
+    });
+    let started = Instant::now();
+    let deadline = gouji_fetch::Deadline::after(Duration::from_millis(1500));
+    let err = f
+        .fetch_by(&s.url("/slow"), Some(deadline))
+        .expect_err("deadline");
+    let took = started.elapsed();
+    // Without the deadline: 6 attempts × 0.7 s + 5 × ~0.3 s backoff ≈ 5.7 s.
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+    assert!(matches!(err, FetchError::Deadline { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("input deadline of 1.5 s reached"),
+        "{err}"
+    );
+    assert!(s.hits("/slow") < 6, "{}", s.hits("/slow"));
+}
+
+#[test]
+fn malformed_urls_are_invalid_urls_not_paths() {
+    let f = fetcher(test_opts());
+    for bad in ["http://127.0.0.1:99999/x", "http://"] {
+        let err = f.fetch(bad).expect_err(bad);
+        assert!(
+            matches!(err, FetchError::InvalidUrl { .. }),
+            "{bad}: {err:?}"
+        );
+        assert!(err.to_string().starts_with("invalid URL"), "{err}");
+    }
+}
+
+#[test]
+fn long_urls_are_cut_in_messages() {
+    let s = serve();
+    let f = fetcher(test_opts());
+    let long = s.url(&format!("/{}", "a".repeat(200_000)));
+    let err = f.fetch(&long).expect_err("no such page");
+    let m = err.to_string();
+    assert!(m.len() < 500, "{} bytes: {}", m.len(), &m[..300]);
+    assert!(
+        m.contains(&format!("… ({} bytes in all)", long.len())),
+        "{m}"
+    );
 }

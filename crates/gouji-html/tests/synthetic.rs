@@ -624,3 +624,39 @@ fn tables_beside_the_container_bring_their_headings() {
     assert_eq!(kinds, ["政府", "政府", "二、", "T", "三、", "T"]);
     assert!(!doc.text().contains("微信"));
 }
+
+#[test]
+fn too_many_elements_is_a_clear_error_not_a_huge_tree() {
+    let page = "<i>".repeat(gouji_html::MAX_ELEMENTS + 1);
+    let err = gouji_html::extract_html(page.as_bytes(), None, &gouji_doc::Limits::default())
+        .expect_err("over the element cap");
+    assert!(
+        matches!(err, gouji_html::HtmlError::TooManyElements { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("more than 1000000 elements"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scripts_styles_and_word_attributes_do_not_change_the_tables() {
+    let table = r#"<table border=1><tr><td rowspan="2">一</td><td colspan=2>二</td></tr>
+        <tr><td>3</td><td>4</td></tr></table>"#;
+    let noisy = format!(
+        "<html><head><style>td{{color:red}}</style><script>var t='<table>';</script></head>\
+         <body><!-- <table><tr><td>x</td></tr></table> -->\
+         <p class=MsoNormal style='mso-bidi-font-family:宋体' lang=ZH-CN>正文</p>{}</body></html>",
+        table.replace("<td", "<td width=80 style='mso-border-alt:solid'")
+    );
+    let clean = format!("<html><body><p class=MsoNormal>正文</p>{table}</body></html>");
+    let l = gouji_doc::Limits::default();
+    let a = gouji_html::extract_html(noisy.as_bytes(), None, &l).expect("noisy");
+    let b = gouji_html::extract_html(clean.as_bytes(), None, &l).expect("clean");
+    assert_eq!(a.tables().count(), 1);
+    assert_eq!(
+        format!("{:?}", a.tables().collect::<Vec<_>>()),
+        format!("{:?}", b.tables().collect::<Vec<_>>())
+    );
+}
