@@ -19,5 +19,6 @@ pub mod number;
 pub mod pipeline;
 pub mod reconcile;
 pub mod report_info;
+pub mod rowstream;
 pub mod run;
 pub mod template;

@@ -198,6 +198,9 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         // Tables no grid gave may still be in the text with their cell boundaries lost
         // (crawler text): recover them from the template's arithmetic.
         crate::flattened::merge_missing(doc, t, &mut mapping);
+        // Grids whose headers cannot name the columns: the stream of data rows.
+        crate::rowstream::merge(doc, t, &mut mapping);
+        crate::rowstream::merge_annotated(doc, t, &mut mapping);
     }
     let mut record = Record {
         source,
@@ -312,7 +315,7 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                     unit,
                     at: mc.at.to_string(),
                     ocr: false,
-                    inferred: false,
+                    inferred: mc.inferred,
                 });
             }
         }
