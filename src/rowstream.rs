@@ -20,7 +20,7 @@
 use crate::labels::{self, MATCH_THRESHOLD};
 use crate::mapping::{MappedCell, Mapping};
 use crate::number::{Parsed, parse_cell};
-use crate::reconcile::{Context, Reconciler};
+use crate::reconcile::Reconciler;
 use crate::template::{TableDef, Template};
 use gouji_doc::{Block, Document, Provenance};
 use std::collections::{HashMap, HashSet};
@@ -351,17 +351,15 @@ fn cell(t: &TableDef, row: &str, col: &str, v: &(String, Parsed, Provenance)) ->
     }
 }
 
-/// Errors of the template's arithmetic over a reading (fewer is better).
-fn errors(tpl: &Template, cells: &[MappedCell]) -> usize {
+/// The template's identities over a reading: holding minus failing instances (higher is
+/// better; an identity the reading cannot evaluate counts neither way).
+fn score(tpl: &Template, cells: &[MappedCell]) -> i64 {
     let m = Mapping {
         cells: cells.to_vec(),
         warnings: Vec::new(),
     };
-    Reconciler::new(tpl)
-        .run(&m, &Context::default())
-        .iter()
-        .filter(|f| f.severity == gouji_model::Severity::Error)
-        .count()
+    let (holds, fails) = Reconciler::new(tpl).identity_tally(&m);
+    holds as i64 - fails as i64
 }
 
 /// Adds the stream reading of every table whose grids left cells out or disagree with
@@ -439,15 +437,16 @@ fn merge_table(
         .cloned()
         .collect();
     stream_reading.extend(stream.iter().cloned());
-    let (eg, es) = (errors(tpl, &grid_reading), errors(tpl, &stream_reading));
-    if es < eg {
+    let (sg, ss) = (score(tpl, &grid_reading), score(tpl, &stream_reading));
+    tracing::debug!(table = %t.key, sg, ss, conflicts = conflicts.len(), "two readings");
+    if ss > sg {
         m.cells = stream_reading;
         m.warnings.extend(notes);
         m.warnings.push(format!(
-            "{}: header labels disagree with the data rows' count; the reading by count and template order was chosen by the template's identities ({es} vs {eg} errors)",
+            "{}: header labels disagree with the data rows' count; the reading by count and template order was chosen by the template's identities (score {ss} vs {sg}: identities holding minus failing)",
             t.key
         ));
-    } else if eg < es {
+    } else if sg > ss {
         // The grid reading holds better: keep it as it is.
     } else {
         let disputed: HashSet<(String, String)> = conflicts
