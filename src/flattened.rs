@@ -804,7 +804,13 @@ pub fn merge_missing(doc: &Document, tpl: &Template, mapping: &mut Mapping) {
         .tables
         .iter()
         .filter(|t| mapping.has_table(&t.key))
-        .flat_map(|t| t.rows.iter().map(move |r| (t.key.clone(), r.key.clone())))
+        .flat_map(|t| {
+            // Tables whose rows have their own columns (表二); optional rows never count.
+            t.rows
+                .iter()
+                .filter(|r| r.cols.is_some() && !r.optional)
+                .map(move |r| (t.key.clone(), r.key.clone()))
+        })
         .filter(|(t, r)| !mapping.cells.iter().any(|c| &c.table == t && &c.row == r))
         .collect();
     if missing.is_empty() && missing_rows.is_empty() {

@@ -369,6 +369,9 @@ pub fn merge(doc: &Document, tpl: &Template, m: &mut Mapping) {
         if !t.rows.iter().all(|r| r.cols.is_none()) {
             continue; // tables whose rows have their own columns (表二) have no stream form
         }
+        if complete_by_labels(t, m) {
+            continue; // nothing the stream could add, and labels win any dispute
+        }
         let rows = data_rows(doc, start, end);
         let (stream, notes) = read_section(t, &rows);
         if stream.is_empty() {
@@ -376,6 +379,24 @@ pub fn merge(doc: &Document, tpl: &Template, m: &mut Mapping) {
         }
         merge_table(tpl, t, m, stream, notes);
     }
+}
+
+/// Every cell of one of the table's row sequences is printed, with labelled columns.
+fn complete_by_labels(t: &TableDef, m: &Mapping) -> bool {
+    let have: HashSet<(&str, &str)> = m
+        .cells
+        .iter()
+        .filter(|c| c.table == t.key && !c.inferred)
+        .map(|c| (c.row.as_str(), c.col.as_str()))
+        .collect();
+    sequences(t).iter().any(|seq| {
+        seq.iter().all(|r| {
+            t.cols
+                .iter()
+                .filter(|c| !c.optional && t.row_has_col(r, &c.key))
+                .all(|c| have.contains(&(*r, c.key.as_str())))
+        })
+    })
 }
 
 fn merge_table(
@@ -592,7 +613,10 @@ mod tests {
         ("6.属于四类过程性信息", [0; 7]),
         ("7.属于行政执法案卷", [0; 7]),
         ("8.属于行政查询事项", [0; 7]),
-        ("（四）无法提供\t1.本机关不掌握相关政府信息", [3, 1, 0, 0, 0, 0, 4]),
+        (
+            "（四）无法提供\t1.本机关不掌握相关政府信息",
+            [3, 1, 0, 0, 0, 0, 4],
+        ),
         ("2.没有现成信息需要另行制作", [0; 7]),
         ("3.补正后申请内容仍不明确", [0; 7]),
         ("（五）不予处理\t1.信访举报投诉类申请", [0; 7]),
@@ -600,8 +624,14 @@ mod tests {
         ("3.要求提供公开出版物", [0; 7]),
         ("4.无正当理由大量反复申请", [0; 7]),
         ("5.要求行政机关确认或重新出具已获取信息", [0; 7]),
-        ("（六）其他处理\t1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", [0; 7]),
-        ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", [0; 7]),
+        (
+            "（六）其他处理\t1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            [0; 7],
+        ),
+        (
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            [0; 7],
+        ),
         ("3.其他", [0; 7]),
         ("（七）总计", [12, 3, 0, 0, 0, 1, 16]),
         ("四、结转下年度继续办理", [2, 1, 0, 0, 0, 0, 3]),
@@ -636,7 +666,10 @@ mod tests {
             rec.cell("requests", "new", "other_org").unwrap().value,
             Some(1.0)
         );
-        assert_eq!(rec.cells.iter().filter(|c| c.table == "requests").count(), 175);
+        assert_eq!(
+            rec.cells.iter().filter(|c| c.table == "requests").count(),
+            175
+        );
         assert!(
             rec.findings.iter().all(|f| !f.rule.starts_with("T3")),
             "{:?}",
@@ -648,7 +681,10 @@ mod tests {
     /// A label-less row between two labelled ones is placed by template order.
     #[test]
     fn label_less_row_fills_its_gap() {
-        let rec = run(&report("\t数据1\t数据2\t数据3\t数据4\t数据5\t数据6\t总计\n", Some(3)));
+        let rec = run(&report(
+            "\t数据1\t数据2\t数据3\t数据4\t数据5\t数据6\t总计\n",
+            Some(3),
+        ));
         assert_eq!(
             rec.cell("requests", "partial", "total").unwrap().value,
             Some(1.0)
