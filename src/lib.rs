@@ -14,6 +14,7 @@ pub mod detect;
 pub mod extract;
 pub mod flattened;
 pub mod labels;
+pub mod legacy;
 pub mod mapping;
 pub mod number;
 pub mod pipeline;

@@ -220,11 +220,27 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         // Not one of the statistical templates: a pre-2019 report or not a report at all.
         let legacy = info.looks_like_report && info.year.is_some_and(|y| y < 2019);
         record.report.template = if legacy { "legacy" } else { "unknown" }.to_string();
+        if legacy {
+            // A legacy report that was read is never `failed`: its 统计表 (if any) as
+            // cells of table `legacy` with its own labels.
+            let t = crate::legacy::read(doc);
+            record.warnings.extend(t.warnings);
+            record.status = if t.cells.is_empty() {
+                record.warnings.push(if t.found {
+                    "legacy report (before 2019): 统计表 found but no row could be read".into()
+                } else {
+                    "legacy report (before 2019): no 统计表 printed; narrative only".into()
+                });
+                Status::Partial
+            } else {
+                Status::Ok
+            };
+            record.cells = t.cells;
+            return record;
+        }
         record.errors.push(RecordError {
             stage: "map".into(),
-            message: if legacy {
-                "legacy report (before 2019): no gk2019/gk2021 statistical tables to map".into()
-            } else if info.looks_like_report {
+            message: if info.looks_like_report {
                 "no statistical table of a known template found".into()
             } else {
                 "not recognised as a government information disclosure annual report".into()

@@ -1,0 +1,82 @@
+//! Pre-2019 (`legacy`) real reports: read, never `failed`; their 统计表 as `legacy` cells.
+
+mod common;
+
+use common::{real_corpus, run};
+use gouji::model::Status;
+
+const LEGACY: [&str; 10] = [
+    "pingtan-2011.txt",
+    "pingtan-2012.txt",
+    "pingtan-2013.txt",
+    "pingtan-2014.txt",
+    "pingtan-2015.txt",
+    "pingtan-2016.txt",
+    "pingtan-2017.txt",
+    "pingtan-2018.txt",
+    "pingtan-county-2012.txt",
+    "pingtan-dishui-2013.txt",
+];
+
+fn value(rec: &gouji::model::Record, row: &str, col: &str) -> Option<f64> {
+    rec.cells
+        .iter()
+        .find(|c| c.table == "legacy" && c.row == row && c.col == col)
+        .and_then(|c| c.value)
+}
+
+#[test]
+fn legacy_reports_are_never_failed() {
+    for name in LEGACY {
+        let rec = run(&real_corpus().join(name));
+        assert_eq!(rec.report.template, "legacy", "{name}");
+        assert_ne!(rec.status, Status::Failed, "{name}: {:?}", rec.errors);
+        let has_table = name != "pingtan-dishui-2013.txt";
+        assert_eq!(!rec.cells.is_empty(), has_table, "{name}: cells");
+        assert!(rec.cells.iter().all(|c| c.table == "legacy"), "{name}");
+        if has_table {
+            assert_eq!(rec.status, Status::Ok, "{name}");
+        } else {
+            assert_eq!(rec.status, Status::Partial, "{name}");
+            assert!(
+                rec.warnings.iter().any(|w| w.contains("no 统计表")),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// Space-separated 统计表: every printed pair read with its own labels.
+#[test]
+fn space_separated_tables_keep_their_labels() {
+    let rec = run(&real_corpus().join("pingtan-2014.txt"));
+    assert_eq!(value(&rec, "主动公开文件数", "本年"), Some(2543.0));
+    assert_eq!(value(&rec, "主动公开文件数", "历年累计"), Some(78967.0));
+    assert_eq!(value(&rec, "信函、传真申请数", "本年"), Some(1.0));
+    assert_eq!(
+        value(&rec, "政府信息公开收费减免金额", "历年累计"),
+        Some(0.0)
+    );
+    let rec = run(&real_corpus().join("pingtan-2013.txt"));
+    assert_eq!(value(&rec, "主动公开信息数", "本年"), Some(72804.0));
+    assert_eq!(value(&rec, "行政复议数", "本年"), Some(0.0));
+    // `2、政府公报公开 条 0` prints one number for two columns: left out, said so.
+    assert_eq!(value(&rec, "政府公报公开", "本年"), None);
+    assert!(rec.warnings.iter().any(|w| w.contains("政府公报公开")));
+}
+
+/// Digit-concatenated rows: only unique splits are kept; the rest are warned about.
+#[test]
+fn concatenated_rows_are_split_only_when_unambiguous() {
+    let rec = run(&real_corpus().join("pingtan-2015.txt"));
+    assert_eq!(value(&rec, "主动公开文件数", "本年"), None);
+    assert!(rec.warnings.iter().any(|w| w.contains("294981916")));
+    // `条01`: 0 | 1 is the only split.
+    assert_eq!(value(&rec, "受理依申请公开信息总数", "历年累计"), Some(1.0));
+    assert_eq!(value(&rec, "受理依申请公开信息总数", "本年"), Some(0.0));
+    // No finding on the consistent reports.
+    for name in ["pingtan-2015.txt", "pingtan-2018.txt"] {
+        let rec = run(&real_corpus().join(name));
+        assert!(rec.findings.is_empty(), "{name}: {:?}", rec.findings);
+    }
+}
