@@ -11,7 +11,10 @@
 //! joined with spaces), never a source format.
 
 use gouji_doc::{Block, Document};
-use gouji_model::CellValue;
+use gouji_model::{CellValue, Finding, Severity};
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
 
 /// Longest printed row label accepted; a longer "label" means the table has ended.
 const MAX_LABEL_CHARS: usize = 40;
@@ -227,6 +230,110 @@ fn cell(row: &str, col: &str, raw: &str, unit: char, at: &str) -> CellValue {
     }
 }
 
+/// Most items summed in one category list.
+const MAX_ITEMS: usize = 100;
+
+/// One check of `templates/legacy.toml`.
+#[derive(Debug, Deserialize)]
+struct RuleDef {
+    id: String,
+    kind: String,
+    severity: Severity,
+    total: String,
+    item: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    rule: Vec<RuleDef>,
+}
+
+/// A rule with its regexes compiled.
+struct Rule {
+    def: RuleDef,
+    total: Regex,
+    item: Regex,
+}
+
+fn rules() -> &'static [Rule] {
+    static R: OnceLock<Vec<Rule>> = OnceLock::new();
+    R.get_or_init(|| {
+        // Embedded data, checked by the unit tests; a defect disables the checks.
+        let Ok(f) = toml::from_str::<RuleFile>(include_str!("../templates/legacy.toml")) else {
+            return Vec::new();
+        };
+        f.rule
+            .into_iter()
+            .filter(|d| d.kind == "list_sum")
+            .filter_map(|def| {
+                let total = Regex::new(&def.total).ok()?;
+                let item = Regex::new(&def.item).ok()?;
+                Some(Rule { def, total, item })
+            })
+            .collect()
+    })
+}
+
+/// The legacy checks (`templates/legacy.toml`) over the document's paragraphs.
+pub fn check(doc: &Document) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in doc.paragraphs() {
+        for r in rules() {
+            list_sums(r, &p.text, &p.at.to_string(), &mut out);
+        }
+    }
+    out
+}
+
+/// `list_sum`: each stated total against the sum of the list that follows it.
+fn list_sums(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
+    for caps in r.total.captures_iter(text) {
+        let (Some(whole), Some(t)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let Ok(total) = t.as_str().parse::<f64>() else {
+            continue;
+        };
+        let rest = &text[whole.end()..];
+        let list = &rest[..rest.find('。').unwrap_or(rest.len())];
+        let items: Vec<f64> = r
+            .item
+            .captures_iter(list)
+            .take(MAX_ITEMS)
+            .filter_map(|c| c.get(1)?.as_str().parse().ok())
+            .collect();
+        let sum: f64 = items.iter().sum();
+        if items.len() < 2 || sum == total {
+            continue;
+        }
+        let quote: String = text[whole.start()..whole.end() + list.len()]
+            .chars()
+            .take(300)
+            .collect();
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: None,
+            row: None,
+            col: None,
+            rows: Vec::new(),
+            expected: Some(sum),
+            found: Some(total),
+            cells: Vec::new(),
+            message: format!(
+                "{}: {} items sum to {sum}, stated {total}",
+                r.def.message,
+                items.len()
+            ),
+            quote: Some(quote),
+            at: Some(at.to_string()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +348,11 @@ mod tests {
         );
         assert!(matches!(split_numbers("294981916"), Split::Ambiguous(_)));
         assert!(matches!(split_numbers("0"), Split::Other(_)));
+    }
+
+    #[test]
+    fn rules_load() {
+        assert_eq!(rules().len(), 1);
     }
 
     #[test]

@@ -236,6 +236,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
                 Status::Ok
             };
             record.cells = t.cells;
+            record.findings = crate::legacy::check(doc);
             return record;
         }
         record.errors.push(RecordError {
