@@ -105,3 +105,41 @@ fn category_lists_are_checked_against_their_own_total() {
     let rec = run(&real_corpus().join("pingtan-2014.txt"));
     assert!(rec.findings.is_empty(), "{:?}", rec.findings);
 }
+
+/// X-CUMULATIVE (templates/cross.toml): 历年累计(t) = 历年累计(t−1) + 本年(t), per row
+/// printed under the same label in both years.
+#[test]
+fn cumulative_counts_chain_across_years() {
+    use gouji::crossyear::{check, summarize};
+    let years = [2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018];
+    let sums: Vec<_> = years
+        .iter()
+        .enumerate()
+        .filter_map(|(i, y)| {
+            let rec = run(&real_corpus().join(format!("pingtan-{y}.txt")));
+            summarize(&rec, i as u64 + 1)
+        })
+        .collect();
+    assert_eq!(sums.len(), years.len());
+    let found: Vec<(String, String)> = check(&sums)
+        .into_iter()
+        .filter(|f| f.finding.rule == "X-CUMULATIVE")
+        .map(|f| (f.input, f.finding.row.unwrap_or_default()))
+        .collect();
+    let has = |file: &str, row: &str| found.iter().any(|(i, r)| i.ends_with(file) && r == row);
+    // 2012: 1516 + 739 ≠ 4359; 2013: 4359 + 72804 ≠ 76424.
+    assert!(has("pingtan-2012.txt", "主动公开信息数"), "{found:?}");
+    assert!(has("pingtan-2013.txt", "主动公开信息数"), "{found:?}");
+    // 2016: 受理依申请 历年累计 0, although 2015's was 1.
+    assert!(
+        has("pingtan-2016.txt", "受理依申请公开信息总数"),
+        "{found:?}"
+    );
+    // Nothing on the consistent years.
+    for file in ["pingtan-2015.txt", "pingtan-2018.txt", "pingtan-2014.txt"] {
+        assert!(
+            !found.iter().any(|(i, _)| i.ends_with(file)),
+            "{file}: {found:?}"
+        );
+    }
+}
