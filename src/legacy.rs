@@ -239,8 +239,17 @@ struct RuleDef {
     id: String,
     kind: String,
     severity: Severity,
+    /// `list_sum`: the stated total; `narrative`: the stated number.
     total: String,
+    /// `list_sum`: one category.
+    #[serde(default)]
     item: String,
+    /// `narrative`: the 统计表 rows (any printed label of them) the number must equal.
+    #[serde(default)]
+    rows: Vec<String>,
+    /// `narrative`: the 统计表 column.
+    #[serde(default)]
+    col: String,
     message: String,
 }
 
@@ -265,7 +274,7 @@ fn rules() -> &'static [Rule] {
         };
         f.rule
             .into_iter()
-            .filter(|d| d.kind == "list_sum")
+            .filter(|d| matches!(d.kind.as_str(), "list_sum" | "narrative"))
             .filter_map(|def| {
                 let total = Regex::new(&def.total).ok()?;
                 let item = Regex::new(&def.item).ok()?;
@@ -275,15 +284,59 @@ fn rules() -> &'static [Rule] {
     })
 }
 
-/// The legacy checks (`templates/legacy.toml`) over the document's paragraphs.
-pub fn check(doc: &Document) -> Vec<Finding> {
+/// The legacy checks (`templates/legacy.toml`) over the document's paragraphs and the
+/// 统计表 cells read from it.
+pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in doc.paragraphs() {
         for r in rules() {
-            list_sums(r, &p.text, &p.at.to_string(), &mut out);
+            let at = p.at.to_string();
+            match r.def.kind.as_str() {
+                "narrative" => narrative(r, &p.text, &at, cells, &mut out),
+                _ => list_sums(r, &p.text, &at, &mut out),
+            }
         }
     }
     out
+}
+
+/// `narrative`: a number the text states against the 统计表 cell its labels name; no
+/// cell (not printed, or left out as ambiguous), no check.
+fn narrative(r: &Rule, text: &str, at: &str, cells: &[CellValue], out: &mut Vec<Finding>) {
+    let Some(cell) = cells
+        .iter()
+        .find(|c| c.col == r.def.col && r.def.rows.contains(&c.row))
+    else {
+        return;
+    };
+    let Some(table) = cell.value else { return };
+    for caps in r.total.captures_iter(text) {
+        let (Some(whole), Some(n)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let Ok(stated) = n.as_str().parse::<f64>() else {
+            continue;
+        };
+        if stated == table {
+            continue;
+        }
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: Some("legacy".into()),
+            row: Some(cell.row.clone()),
+            col: Some(cell.col.clone()),
+            rows: Vec::new(),
+            expected: Some(table),
+            found: Some(stated),
+            cells: vec![(cell.table.clone(), cell.row.clone(), cell.col.clone())],
+            message: format!("{}: text {stated}, 统计表 {table}", r.def.message),
+            quote: Some(whole.as_str().to_string()),
+            at: Some(at.to_string()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
 }
 
 /// `list_sum`: each stated total against the sum of the list that follows it.
@@ -352,7 +405,7 @@ mod tests {
 
     #[test]
     fn rules_load() {
-        assert_eq!(rules().len(), 1);
+        assert_eq!(rules().len(), 2);
     }
 
     #[test]

@@ -235,8 +235,8 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
             } else {
                 Status::Ok
             };
+            record.findings = crate::legacy::check(doc, &t.cells);
             record.cells = t.cells;
-            record.findings = crate::legacy::check(doc);
             return record;
         }
         record.errors.push(RecordError {

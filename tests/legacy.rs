@@ -143,3 +143,22 @@ fn cumulative_counts_chain_across_years() {
         );
     }
 }
+
+/// L-NARR: "2013年主动公开政府信息4970条" against the 统计表's 主动公开 本年 cell.
+#[test]
+fn narrative_count_is_checked_against_the_table() {
+    for (name, table, text) in [
+        ("pingtan-2012.txt", 739.0, 1913.0),
+        ("pingtan-2013.txt", 72804.0, 4970.0),
+    ] {
+        let rec = run(&real_corpus().join(name));
+        let f: Vec<_> = rec.findings.iter().filter(|f| f.rule == "L-NARR").collect();
+        assert_eq!(f.len(), 1, "{name}: {:?}", rec.findings);
+        assert_eq!(
+            (f[0].expected, f[0].found),
+            (Some(table), Some(text)),
+            "{name}"
+        );
+    }
+    // pingtan-2014 states 2543 and prints 2543: no finding (checked above, no finding at all).
+}
