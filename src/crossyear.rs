@@ -232,19 +232,23 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
         return;
     };
     // Lines of the rule: the listed rows, or every column printed in this report.
+    // Lines of the rule: the listed rows, or every row (per = "row" without `rows`, for
+    // tables whose rows are the report's own labels) or column printed in this report.
+    let printed = |pick: fn(&(String, String, String)) -> &String| {
+        let mut v: Vec<String> = cur
+            .cells
+            .keys()
+            .filter(|k| k.0 == t)
+            .map(|k| pick(k).clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
     let lines: Vec<String> = match rule.per {
+        Some(Per::Row) if rule.rows.is_empty() => printed(|k| &k.1),
         Some(Per::Row) => rule.rows.clone(),
-        _ => {
-            let mut cols: Vec<String> = cur
-                .cells
-                .keys()
-                .filter(|(tt, _, _)| tt == t)
-                .map(|(_, _, c)| c.clone())
-                .collect();
-            cols.sort();
-            cols.dedup();
-            cols
-        }
+        _ => printed(|k| &k.2),
     };
     'line: for line in &lines {
         let mut sides = [0.0f64; 2];
@@ -329,7 +333,7 @@ mod tests {
 
     #[test]
     fn rules_load() {
-        assert_eq!(rules().len(), 3);
+        assert_eq!(rules().len(), 4);
     }
 
     #[test]

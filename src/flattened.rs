@@ -736,6 +736,7 @@ fn emit(
                     raw: p.raw,
                     parsed,
                     at: at.clone(),
+                    inferred: true,
                 });
             }
             None => missing.push(col.key.as_str()),
@@ -797,15 +798,29 @@ pub fn merge_missing(doc: &Document, tpl: &Template, mapping: &mut Mapping) {
         .map(|t| t.key.as_str())
         .filter(|k| !mapping.has_table(k))
         .collect();
-    if missing.is_empty() {
+    // Rows of a found table that no grid gave at all (表二 printed partly as text lines:
+    // "行政许可 97").
+    let missing_rows: HashSet<(String, String)> = tpl
+        .tables
+        .iter()
+        .filter(|t| mapping.has_table(&t.key))
+        .flat_map(|t| {
+            // Tables whose rows have their own columns (表二); optional rows never count.
+            t.rows
+                .iter()
+                .filter(|r| r.cols.is_some() && !r.optional)
+                .map(move |r| (t.key.clone(), r.key.clone()))
+        })
+        .filter(|(t, r)| !mapping.cells.iter().any(|c| &c.table == t && &c.row == r))
+        .collect();
+    if missing.is_empty() && missing_rows.is_empty() {
         return;
     }
     let flat = map_flattened(doc, tpl);
-    mapping.cells.extend(
-        flat.cells
-            .into_iter()
-            .filter(|c| missing.contains(&c.table.as_str())),
-    );
+    mapping.cells.extend(flat.cells.into_iter().filter(|c| {
+        missing.contains(&c.table.as_str())
+            || missing_rows.contains(&(c.table.clone(), c.row.clone()))
+    }));
     mapping.warnings.extend(
         flat.warnings
             .into_iter()

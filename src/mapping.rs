@@ -32,6 +32,9 @@ pub struct MappedCell {
     pub parsed: Parsed,
     /// Provenance.
     pub at: Provenance,
+    /// The row or column key was inferred (template order or count), not read from a
+    /// printed label.
+    pub inferred: bool,
 }
 
 /// The result of mapping a document through a template.
@@ -684,6 +687,7 @@ fn map_row(
                 raw: info[i].raw.clone(),
                 parsed: info[i].parsed.clone(),
                 at: cell.at.clone(),
+                inferred: false,
             },
         ));
     }

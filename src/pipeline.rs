@@ -244,6 +244,9 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         // Tables no grid gave may still be in the text with their cell boundaries lost
         // (crawler text): recover them from the template's arithmetic.
         crate::flattened::merge_missing(doc, t, &mut mapping);
+        // Grids whose headers cannot name the columns: the stream of data rows.
+        crate::rowstream::merge(doc, t, &mut mapping);
+        crate::rowstream::merge_annotated(doc, t, &mut mapping);
     }
     let mut record = Record {
         source,
@@ -263,11 +266,28 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         // Not one of the statistical templates: a pre-2019 report or not a report at all.
         let legacy = info.looks_like_report && info.year.is_some_and(|y| y < 2019);
         record.report.template = if legacy { "legacy" } else { "unknown" }.to_string();
+        if legacy {
+            // A legacy report that was read is never `failed`: its 统计表 (if any) as
+            // cells of table `legacy` with its own labels.
+            let t = crate::legacy::read(doc);
+            record.warnings.extend(t.warnings);
+            record.status = if t.cells.is_empty() {
+                record.warnings.push(if t.found {
+                    "legacy report (before 2019): 统计表 found but no row could be read".into()
+                } else {
+                    "legacy report (before 2019): no 统计表 printed; narrative only".into()
+                });
+                Status::Partial
+            } else {
+                Status::Ok
+            };
+            record.findings = crate::legacy::check(doc, &t.cells);
+            record.cells = t.cells;
+            return record;
+        }
         record.errors.push(RecordError {
             stage: "map".into(),
-            message: if legacy {
-                "legacy report (before 2019): no gk2019/gk2021 statistical tables to map".into()
-            } else if info.looks_like_report {
+            message: if info.looks_like_report {
                 "no statistical table of a known template found".into()
             } else {
                 "not recognised as a government information disclosure annual report".into()
@@ -358,7 +378,7 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                     unit,
                     at: mc.at.to_string(),
                     ocr: false,
-                    inferred: false,
+                    inferred: mc.inferred,
                 });
             }
         }

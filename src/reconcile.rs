@@ -193,6 +193,64 @@ impl<'t> Reconciler<'t> {
         out
     }
 
+    /// How many instances of the template's arithmetic identities (sum and balance
+    /// rules) hold and how many fail over `m`, counting only instances whose cells are all
+    /// printed numbers. Used to rank two readings of a table, never to change a value.
+    pub fn identity_tally(&self, m: &Mapping) -> (usize, usize) {
+        let cells = Cells::new(m);
+        let num = |t: &str, r: &str, c: &str| match cells.get(t, r, c) {
+            Val::Num(v) => Some(v),
+            _ => None,
+        };
+        let (mut holds, mut fails) = (0, 0);
+        for s in self.sum_instances(&cells) {
+            let Some(target) = num(s.table, &s.target.0, &s.target.1) else {
+                continue;
+            };
+            let parts: Option<Vec<f64>> = s.parts.iter().map(|(r, c)| num(s.table, r, c)).collect();
+            let Some(parts) = parts.filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if close(target, parts.iter().sum()) {
+                holds += 1;
+            } else {
+                fails += 1;
+            }
+        }
+        for rule in self
+            .tpl
+            .rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::Balance)
+        {
+            let Some(tk) = &rule.table else { continue };
+            let Some(t) = self.table(tk) else { continue };
+            let per = rule.per.unwrap_or(Per::Col);
+            let lines: Vec<&String> = match per {
+                Per::Col => t.cols.iter().map(|c| &c.key).collect(),
+                Per::Row => t.rows.iter().map(|r| &r.key).collect(),
+            };
+            for line in lines {
+                let side = |keys: &[String]| -> Option<f64> {
+                    keys.iter()
+                        .map(|k| match per {
+                            Per::Col => num(tk, k, line),
+                            Per::Row => num(tk, line, k),
+                        })
+                        .sum()
+                };
+                if let (Some(a), Some(b)) = (side(&rule.lhs), side(&rule.rhs)) {
+                    if close(a, b) {
+                        holds += 1;
+                    } else {
+                        fails += 1;
+                    }
+                }
+            }
+        }
+        (holds, fails)
+    }
+
     fn table(&self, key: &str) -> Option<&'t TableDef> {
         self.tpl.table(key)
     }

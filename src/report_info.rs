@@ -141,8 +141,56 @@ pub fn report_info(doc: &Document) -> ReportInfo {
             .any(|c| c.text.contains("政府信息公开"));
     info.title = title;
     info.year = year;
-    info.agency = agency;
+    info.agency = agency.map(|a| normalize_agency(&a));
     info
+}
+
+#[derive(serde::Deserialize, Default)]
+struct AgencyData {
+    #[serde(default)]
+    abbreviation: Vec<Abbreviation>,
+    #[serde(default)]
+    ocr_place: Vec<OcrPlace>,
+}
+
+#[derive(serde::Deserialize)]
+struct Abbreviation {
+    short: String,
+    full: String,
+}
+
+#[derive(serde::Deserialize)]
+struct OcrPlace {
+    printed: String,
+    real: String,
+}
+
+/// The agency name data (`templates/agencies.toml`), parsed once.
+fn agency_data() -> &'static AgencyData {
+    static DATA: OnceLock<AgencyData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        toml::from_str(include_str!("../templates/agencies.toml")).unwrap_or_else(|e| {
+            tracing::error!("templates/agencies.toml: {e}");
+            AgencyData::default()
+        })
+    })
+}
+
+/// A printed agency name under the body's own full name: customary abbreviations at the
+/// end expanded, place names OCR misread corrected (both as data).
+pub fn normalize_agency(name: &str) -> String {
+    let data = agency_data();
+    let mut out = name.to_string();
+    for o in &data.ocr_place {
+        out = out.replace(&o.printed, &o.real);
+    }
+    for a in &data.abbreviation {
+        if let Some(stem) = out.strip_suffix(a.short.as_str()) {
+            out = format!("{stem}{}", a.full);
+            break;
+        }
+    }
+    out
 }
 
 /// Whether a name reads like a government body rather than a person.
@@ -275,7 +323,7 @@ mod tests {
             "2024 年上海市科委政府信息公开工作",
             "年度报告",
         ]));
-        assert_eq!(i.agency.as_deref(), Some("上海市科委"));
+        assert_eq!(i.agency.as_deref(), Some("上海市科学技术委员会"));
     }
 
     #[test]

@@ -131,6 +131,10 @@ pub struct ColDef {
     /// Unit the column is printed in, when the header says so.
     #[serde(default)]
     pub unit: Option<String>,
+    /// Words of an annotation printed beside a count (`（其中修订16件）`) that say the
+    /// count belongs to this column.
+    #[serde(default)]
+    pub note_words: Vec<String>,
     /// Label cores for matching.
     #[serde(skip)]
     pub cores: Vec<String>,

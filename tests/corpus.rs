@@ -13,11 +13,7 @@ const NOT_YET: &[&str] = &[];
 
 /// Documents gouji reads only in part, and why. For these the test still demands that
 /// every cell it does extract is right and that nothing but MISSING-CELLS is reported.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "p03-unruled-clean.pdf",
-    "unruled table: its wrapped header words are not rebuilt into header cells, so most \
-     columns cannot be named",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn known_gap(path: &std::path::Path) -> bool {
     let name = path

@@ -339,3 +339,7 @@ SPECS = [
     D("x01-clean-xlsx", "xlsx", "桐澧县人民政府", 2024, labels="official", office=dict(ruled=True),
       planted="clean XLSX: whole report on one sheet (text in column A, tables as merged ranges)"),
 ]
+
+# Open-world classes (issue 9): Word save-as-text, PDF→Markdown, OCR Markdown.
+from .cases_openworld import specs as _openworld_specs  # noqa: E402
+SPECS += _openworld_specs(D, m_bal, m_col)

@@ -1,0 +1,425 @@
+//! Pre-2019 (`legacy`) reports: the provincial 政府信息公开情况统计表, read as cells of the
+//! contract's `legacy` table with the report's own labels.
+//!
+//! The table is printed as `指标名称 计量单位 2013年度 历年累计` followed by rows
+//! `label unit number number`. Crawler text keeps it either space-separated (each number
+//! its own token) or with the digits of a row concatenated (`条294981916`). Hand-written
+//! scanner rather than a grammar crate: the whole table is one short run of text and the
+//! only structure is "label, unit, numbers".
+//!
+//! Format-agnostic: it reads the intermediate document's paragraphs (and each grid row
+//! joined with spaces), never a source format.
+
+use gouji_doc::{Block, Document};
+use gouji_model::{CellValue, Finding, Severity};
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// Longest printed row label accepted; a longer "label" means the table has ended.
+const MAX_LABEL_CHARS: usize = 40;
+/// Most rows read from one table (the printed tables have about twenty).
+const MAX_ROWS: usize = 200;
+/// Units the 统计表 prints in its 计量单位 column.
+const UNITS: [char; 4] = ['条', '件', '元', '次'];
+/// Column keys: the year column (`2013年度`) is `本年`, then `历年累计`.
+const COLS: [&str; 2] = ["本年", "历年累计"];
+
+/// What was read from a legacy report's 统计表.
+#[derive(Debug, Default)]
+pub struct LegacyTable {
+    /// Cells of table `legacy` (row = printed label, normalised; col = `本年`/`历年累计`).
+    pub cells: Vec<CellValue>,
+    /// Rows left out, and why.
+    pub warnings: Vec<String>,
+    /// A 统计表 header was found at all.
+    pub found: bool,
+}
+
+/// Reads the 统计表 of a legacy report, if it prints one.
+pub fn read(doc: &Document) -> LegacyTable {
+    let mut out = LegacyTable::default();
+    for (text, at) in texts(doc) {
+        if let Some(body) = table_body(&text) {
+            out.found = true;
+            read_rows(body, &at, &mut out);
+            break;
+        }
+    }
+    out
+}
+
+/// Paragraph texts, and grid rows joined with spaces, with where they start.
+fn texts(doc: &Document) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for b in &doc.blocks {
+        match b {
+            Block::Paragraph(p) => v.push((p.text.clone(), p.at.to_string())),
+            Block::Table(t) => {
+                // Cells are sorted by (row, col): reading order.
+                let mut s = String::new();
+                for c in &t.cells {
+                    s.push_str(&c.text);
+                    s.push(' ');
+                }
+                v.push((s, t.at.to_string()));
+            }
+        }
+    }
+    v
+}
+
+/// The text after the header `统计表 指标名称 计量单位 YYYY年度 历年累计`, if present.
+fn table_body(text: &str) -> Option<&str> {
+    let start = text.rfind("统计表")?;
+    let rest = &text[start..];
+    let name = rest.find("指标名称")?;
+    // The header must follow the title closely (not a later mention of 统计表).
+    if rest[..name].chars().filter(|c| !c.is_whitespace()).count() > 3 {
+        return None;
+    }
+    let cum = rest.find("历年累计")?;
+    let header: String = rest[name..cum]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if !header.contains("计量单位") || !header.contains("年度") || header.chars().count() > 20
+    {
+        return None;
+    }
+    Some(&rest[cum + "历年累计".len()..])
+}
+
+/// Reads `label unit numbers` rows until the text stops looking like the table.
+fn read_rows(body: &str, at: &str, out: &mut LegacyTable) {
+    let chars: Vec<char> = body.chars().collect();
+    let mut i = 0;
+    let mut rows = 0;
+    while i < chars.len() && rows < MAX_ROWS {
+        let Some((label, unit_at)) = next_label(&chars, i) else {
+            break;
+        };
+        let (nums, end) = number_run(&chars, unit_at + 1);
+        i = end;
+        rows += 1;
+        let row = normalise_label(&label);
+        if row.is_empty() {
+            continue;
+        }
+        match split_numbers(&nums) {
+            Split::Pair(a, b) => {
+                for (col, raw) in COLS.iter().zip([a, b]) {
+                    out.cells.push(cell(&row, col, &raw, chars[unit_at], at));
+                }
+            }
+            Split::Ambiguous(raw) => out.warnings.push(format!(
+                "legacy 统计表 row {row:?}: digits {raw:?} run together and can be split \
+                 into 本年/历年累计 in more than one way; row left out"
+            )),
+            Split::Other(raw) => out.warnings.push(format!(
+                "legacy 统计表 row {row:?}: {raw:?} is not one number per column; row left out"
+            )),
+        }
+    }
+}
+
+/// The next row label: text from `i` up to a unit character that a number follows.
+/// Returns the label and the unit's index.
+fn next_label(chars: &[char], i: usize) -> Option<(String, usize)> {
+    let mut j = i;
+    while j < chars.len() && j - i <= MAX_LABEL_CHARS {
+        if UNITS.contains(&chars[j]) && j > i {
+            let next = chars[j + 1..].iter().find(|c| !c.is_whitespace());
+            if next.is_some_and(char::is_ascii_digit) {
+                return Some((chars[i..j].iter().collect(), j));
+            }
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The digits and spaces after a unit, without the next row's item number (`2、`, `2.`).
+fn number_run(chars: &[char], i: usize) -> (String, usize) {
+    let mut j = i;
+    while j < chars.len() && (chars[j].is_ascii_digit() || chars[j].is_whitespace()) {
+        j += 1;
+    }
+    let mut run: String = chars[i..j].iter().collect();
+    let mut end = j;
+    // `… 4359 2、政府公报公开` / `…819162、政府公报公开数`: the digit before 、 or . numbers
+    // the next row (the printed lists have fewer than ten items per group).
+    if chars.get(j).is_some_and(|c| matches!(c, '、' | '.' | '．'))
+        && let Some(pos) = run.trim_end().char_indices().last().map(|(p, _)| p)
+    {
+        run.truncate(pos);
+        end = i + run.chars().count();
+    }
+    (run.trim().to_string(), end)
+}
+
+/// How a row's number text divides into the two columns.
+#[derive(Debug, PartialEq)]
+enum Split {
+    /// One number per column.
+    Pair(String, String),
+    /// Digits run together with more than one possible split.
+    Ambiguous(String),
+    /// Anything else (one number in a spaced table, three numbers…).
+    Other(String),
+}
+
+/// Divides a row's numbers: space-separated pairs as printed; a run of digits only when
+/// exactly one split has no leading zero and 本年 ≤ 历年累计 (the cumulative includes
+/// the year). Anything else is left out rather than guessed.
+fn split_numbers(s: &str) -> Split {
+    let toks: Vec<&str> = s.split_whitespace().collect();
+    match toks.as_slice() {
+        [a, b] => Split::Pair(a.to_string(), b.to_string()),
+        [d] if d.len() >= 2 && d.len() <= 24 => {
+            let ok: Vec<(usize, u128, u128)> = (1..d.len())
+                .filter_map(|k| {
+                    let (a, b) = d.split_at(k);
+                    let lead = |x: &str| x.len() > 1 && x.starts_with('0');
+                    if lead(a) || lead(b) {
+                        return None;
+                    }
+                    let (x, y) = (a.parse::<u128>().ok()?, b.parse::<u128>().ok()?);
+                    (x <= y).then_some((k, x, y))
+                })
+                .collect();
+            match ok.as_slice() {
+                [(k, _, _)] => Split::Pair(d[..*k].to_string(), d[*k..].to_string()),
+                _ => Split::Ambiguous(d.to_string()),
+            }
+        }
+        _ => Split::Other(s.to_string()),
+    }
+}
+
+/// The printed label without spaces, the `其中：` lead-in and its item number.
+pub fn normalise_label(label: &str) -> String {
+    let s: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+    let s = s
+        .strip_prefix("其中：")
+        .or_else(|| s.strip_prefix("其中:"))
+        .unwrap_or(&s);
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let after: String = s.chars().skip(digits).collect();
+    if digits > 0 {
+        after
+            .strip_prefix(['、', '.', '．'])
+            .map(str::to_string)
+            .unwrap_or(after.clone())
+    } else {
+        after
+    }
+}
+
+fn cell(row: &str, col: &str, raw: &str, unit: char, at: &str) -> CellValue {
+    CellValue {
+        table: "legacy".into(),
+        row: row.into(),
+        col: col.into(),
+        value: raw.parse::<f64>().ok(),
+        raw: raw.into(),
+        unit: Some(unit.to_string()),
+        at: at.into(),
+        ocr: false,
+        inferred: false,
+    }
+}
+
+/// Most items summed in one category list.
+const MAX_ITEMS: usize = 100;
+
+/// One check of `templates/legacy.toml`.
+#[derive(Debug, Deserialize)]
+struct RuleDef {
+    id: String,
+    kind: String,
+    severity: Severity,
+    /// `list_sum`: the stated total; `narrative`: the stated number.
+    total: String,
+    /// `list_sum`: one category.
+    #[serde(default)]
+    item: String,
+    /// `narrative`: the 统计表 rows (any printed label of them) the number must equal.
+    #[serde(default)]
+    rows: Vec<String>,
+    /// `narrative`: the 统计表 column.
+    #[serde(default)]
+    col: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    rule: Vec<RuleDef>,
+}
+
+/// A rule with its regexes compiled.
+struct Rule {
+    def: RuleDef,
+    total: Regex,
+    item: Regex,
+}
+
+fn rules() -> &'static [Rule] {
+    static R: OnceLock<Vec<Rule>> = OnceLock::new();
+    R.get_or_init(|| {
+        // Embedded data, checked by the unit tests; a defect disables the checks.
+        let Ok(f) = toml::from_str::<RuleFile>(include_str!("../templates/legacy.toml")) else {
+            return Vec::new();
+        };
+        f.rule
+            .into_iter()
+            .filter(|d| matches!(d.kind.as_str(), "list_sum" | "narrative"))
+            .filter_map(|def| {
+                let total = Regex::new(&def.total).ok()?;
+                let item = Regex::new(&def.item).ok()?;
+                Some(Rule { def, total, item })
+            })
+            .collect()
+    })
+}
+
+/// The legacy checks (`templates/legacy.toml`) over the document's paragraphs and the
+/// 统计表 cells read from it.
+pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in doc.paragraphs() {
+        for r in rules() {
+            let at = p.at.to_string();
+            match r.def.kind.as_str() {
+                "narrative" => narrative(r, &p.text, &at, cells, &mut out),
+                _ => list_sums(r, &p.text, &at, &mut out),
+            }
+        }
+    }
+    out
+}
+
+/// `narrative`: a number the text states against the 统计表 cell its labels name; no
+/// cell (not printed, or left out as ambiguous), no check.
+fn narrative(r: &Rule, text: &str, at: &str, cells: &[CellValue], out: &mut Vec<Finding>) {
+    let Some(cell) = cells
+        .iter()
+        .find(|c| c.col == r.def.col && r.def.rows.contains(&c.row))
+    else {
+        return;
+    };
+    let Some(table) = cell.value else { return };
+    for caps in r.total.captures_iter(text) {
+        let (Some(whole), Some(n)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let Ok(stated) = n.as_str().parse::<f64>() else {
+            continue;
+        };
+        if stated == table {
+            continue;
+        }
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: Some("legacy".into()),
+            row: Some(cell.row.clone()),
+            col: Some(cell.col.clone()),
+            rows: Vec::new(),
+            expected: Some(table),
+            found: Some(stated),
+            cells: vec![(cell.table.clone(), cell.row.clone(), cell.col.clone())],
+            message: format!("{}: text {stated}, 统计表 {table}", r.def.message),
+            quote: Some(whole.as_str().to_string()),
+            at: Some(at.to_string()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
+}
+
+/// `list_sum`: each stated total against the sum of the list that follows it.
+fn list_sums(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
+    for caps in r.total.captures_iter(text) {
+        let (Some(whole), Some(t)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let Ok(total) = t.as_str().parse::<f64>() else {
+            continue;
+        };
+        let rest = &text[whole.end()..];
+        let list = &rest[..rest.find('。').unwrap_or(rest.len())];
+        let items: Vec<f64> = r
+            .item
+            .captures_iter(list)
+            .take(MAX_ITEMS)
+            .filter_map(|c| c.get(1)?.as_str().parse().ok())
+            .collect();
+        let sum: f64 = items.iter().sum();
+        if items.len() < 2 || sum == total {
+            continue;
+        }
+        let quote: String = text[whole.start()..whole.end() + list.len()]
+            .chars()
+            .take(300)
+            .collect();
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: None,
+            row: None,
+            col: None,
+            rows: Vec::new(),
+            expected: Some(sum),
+            found: Some(total),
+            cells: Vec::new(),
+            message: format!(
+                "{}: {} items sum to {sum}, stated {total}",
+                r.def.message,
+                items.len()
+            ),
+            quote: Some(quote),
+            at: Some(at.to_string()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_only_unambiguous_runs() {
+        assert_eq!(split_numbers("00"), Split::Pair("0".into(), "0".into()));
+        assert_eq!(split_numbers("01"), Split::Pair("0".into(), "1".into()));
+        assert_eq!(
+            split_numbers("739 4359"),
+            Split::Pair("739".into(), "4359".into())
+        );
+        assert!(matches!(split_numbers("294981916"), Split::Ambiguous(_)));
+        assert!(matches!(split_numbers("0"), Split::Other(_)));
+    }
+
+    #[test]
+    fn rules_load() {
+        assert_eq!(rules().len(), 2);
+    }
+
+    #[test]
+    fn normalises_labels() {
+        assert_eq!(normalise_label("其中：1、网站公开 "), "网站公开");
+        assert_eq!(normalise_label("2.政府公报公开"), "政府公报公开");
+        assert_eq!(normalise_label("行政复议数"), "行政复议数");
+    }
+
+    #[test]
+    fn number_run_drops_next_item_number() {
+        let c: Vec<char> = " 739 4359 2、政府".chars().collect();
+        assert_eq!(number_run(&c, 0).0, "739 4359");
+        let c: Vec<char> = "2949819162、政府".chars().collect();
+        assert_eq!(number_run(&c, 0).0, "294981916");
+    }
+}
