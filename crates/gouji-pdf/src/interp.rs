@@ -79,6 +79,8 @@ pub(crate) struct PageContent {
     pub images: usize,
     /// Glyphs whose font gave no text.
     pub undecoded: usize,
+    /// Glyphs whose text is private-use or replacement characters (dropped, not mapped).
+    pub garbled: usize,
     pub width: f32,
     pub height: f32,
 }
@@ -617,6 +619,7 @@ impl Interp<'_> {
             };
             match &c.text {
                 None => self.out.undecoded += 1,
+                Some(t) if t.chars().any(crate::font::is_garbage) => self.out.garbled += 1,
                 Some(t) => {
                     let t: String = t.chars().filter(|ch| !ch.is_control()).collect();
                     let finite = [x0, y0, x1, y1, size].iter().all(|v| v.is_finite());

@@ -152,7 +152,13 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
         let pc = interp::run_page(&doc, &mut shared, no, id)?;
         glyphs += pc.glyphs.len();
         images += pc.images;
-        undecoded += pc.undecoded;
+        undecoded += pc.undecoded + pc.garbled;
+        if pc.garbled > 0 {
+            out.warnings.push(format!(
+                "page {no}: {} glyphs decode to private-use or replacement characters and were dropped",
+                pc.garbled
+            ));
+        }
         let items = layout::layout_page(&pc, no, limits.max_table_positions);
         laid.push(PageItems {
             page: no,
