@@ -339,3 +339,8 @@ SPECS = [
     D("x01-clean-xlsx", "xlsx", "桐澧县人民政府", 2024, labels="official", office=dict(ruled=True),
       planted="clean XLSX: whole report on one sheet (text in column A, tables as merged ranges)"),
 ]
+
+# PDFs without ToUnicode (reportlab, STSong-Light / Adobe-GB1 CIDs): scripts/gencorpus/cases_ocr.py
+from .cases_ocr import specs as _ocr_specs  # noqa: E402
+
+SPECS += _ocr_specs(D, m_bal, m_res)
