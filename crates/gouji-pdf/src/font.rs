@@ -168,7 +168,7 @@ impl Font {
         if subtype == b"Type0" {
             font.load_type0(doc, dict, budget);
         } else {
-            font.load_simple(doc, dict, subtype == b"Type3");
+            font.load_simple(doc, dict, subtype == b"Type3", budget);
         }
         font.decodable = font.to_unicode.is_some()
             || font.cid_text.is_some()
@@ -249,8 +249,20 @@ impl Font {
         }
     }
 
-    fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool) {
+    fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool, budget: &mut u64) {
         let mut table = table_for(b"StandardEncoding");
+        let fd = get(doc, dict, b"FontDescriptor").and_then(|o| o.as_dict().ok());
+        // An embedded Type 1 program without `/Encoding` in the dictionary uses its own
+        // built-in encoding; reading it as StandardEncoding would map subset codes to
+        // unrelated Latin letters.
+        if dict.get(b"Encoding").is_err()
+            && let Some(program) = fd
+                .and_then(|fd| fd.get(b"FontFile").ok())
+                .and_then(|o| stream_bytes(doc, o, budget))
+            && let Some(builtin) = type1_builtin_encoding(&program)
+        {
+            table = builtin;
+        }
         match get(doc, dict, b"Encoding") {
             Some(Object::Name(n)) => table = table_for(n),
             Some(Object::Dictionary(e)) => {
@@ -489,6 +501,49 @@ fn predef_text(p: Predef, bytes: &[u8]) -> Option<String> {
     (!had_errors).then(|| s.into_owned())
 }
 
+/// Largest cleartext part of a Type 1 program searched for its encoding.
+const MAX_TYPE1_HEADER: usize = 256 * 1024;
+
+/// The built-in encoding of a Type 1 font program (`/Encoding 256 array … dup 65 /A put …`
+/// in the cleartext part before `eexec`), as code → char through the glyph names. `None`
+/// when the program says `StandardEncoding` or has no encoding array. Hand-written: the
+/// cleartext header is a few lines of PostScript and no font crate reads Type 1.
+fn type1_builtin_encoding(program: &[u8]) -> Option<Vec<Option<char>>> {
+    let head = &program[..program.len().min(MAX_TYPE1_HEADER)];
+    let end = find(head, b"eexec").unwrap_or(head.len());
+    let head = &head[..end];
+    let start = find(head, b"/Encoding")?;
+    let rest = &head[start + b"/Encoding".len()..];
+    let first = rest
+        .split(|b| b.is_ascii_whitespace())
+        .find(|t| !t.is_empty())?;
+    if first == b"StandardEncoding" {
+        return None;
+    }
+    let mut table = vec![None; 256];
+    let toks: Vec<&[u8]> = rest
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for w in toks.windows(4) {
+        if w[0] == b"dup"
+            && w[3] == b"put"
+            && let Some(name) = w[2].strip_prefix(b"/")
+            && let Some(code) = std::str::from_utf8(w[1])
+                .ok()
+                .and_then(|c| c.parse::<usize>().ok())
+            && let Some(slot) = table.get_mut(code)
+        {
+            *slot = glyph_char(name);
+        }
+    }
+    Some(table)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// Code → char table of a named simple encoding.
 fn table_for(name: &[u8]) -> Vec<Option<char>> {
     let mut t: Vec<Option<char>> = (0u32..256)
@@ -645,6 +700,19 @@ mod tests {
         f.decode(&[0x00, 0x11, 0x0f, 0xa0], &mut out);
         let text: String = out.iter().filter_map(|c| c.text.clone()).collect();
         assert_eq!(text, "0姓");
+    }
+
+    #[test]
+    fn type1_builtin() {
+        let prog = b"%!FontType1\n/Encoding 256 array\n0 1 255 {1 index exch /.notdef put} for\n\
+dup 1 /cid019 put\ndup 2 /uni653F put\ndup 65 /A put\nreadonly def\ncurrentfile eexec garbage";
+        let t = type1_builtin_encoding(prog).unwrap_or_default();
+        assert_eq!(t.len(), 256);
+        assert_eq!(t[1], None);
+        assert_eq!(t[2], Some('政'));
+        assert_eq!(t[65], Some('A'));
+        assert_eq!(t[66], None);
+        assert!(type1_builtin_encoding(b"/Encoding StandardEncoding def eexec").is_none());
     }
 
     #[test]
