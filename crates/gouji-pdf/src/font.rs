@@ -79,8 +79,14 @@ fn adobe_gb1(cid: u32) -> Option<char> {
 /// Largest CID → GID map read from a `/CIDToGIDMap` stream (64 Ki CIDs of 2 bytes).
 const MAX_CID_TO_GID: usize = 2 * 65536;
 
+/// Decompression budget charged for reversing one font's cmap, so that a file with
+/// thousands of fonts without `/ToUnicode` cannot make us do thousands of reversals.
+const REVERSE_CMAP_COST: u64 = 64 * 1024;
+
 /// Reverses the Unicode cmap subtables of an embedded font program: glyph id → char.
-/// A glyph reached from several code points keeps the first non-private-use one.
+/// It looks up every BMP code point rather than walking the subtables' ranges, which a
+/// hostile font can make billions long; the BMP holds every character these reports print.
+/// A glyph reached from several code points keeps the first, preferring non-private-use.
 fn reverse_cmap(program: &[u8]) -> Option<HashMap<u16, char>> {
     let face = ttf_parser::Face::parse(program, 0).ok()?;
     let cmap = face.tables().cmap?;
@@ -89,15 +95,15 @@ fn reverse_cmap(program: &[u8]) -> Option<HashMap<u16, char>> {
         if !sub.is_unicode() {
             continue;
         }
-        sub.codepoints(|cp| {
-            let (Some(ch), Some(g)) = (char::from_u32(cp), sub.glyph_index(cp)) else {
-                return;
+        for ch in ('\u{20}'..='\u{ffff}').filter(|c| !c.is_control()) {
+            let Some(g) = sub.glyph_index(u32::from(ch)).filter(|g| g.0 != 0) else {
+                continue;
             };
             let slot = rev.entry(g.0).or_insert(ch);
             if is_garbage(*slot) && !is_garbage(ch) {
                 *slot = ch;
             }
-        });
+        }
     }
     (!rev.is_empty()).then_some(rev)
 }
@@ -414,6 +420,7 @@ fn cid_text(doc: &Document, desc: &Dictionary, budget: &mut u64) -> Option<CidTe
             .and_then(|o| stream_bytes(doc, o, budget))
     });
     if let Some(program) = program {
+        *budget = budget.checked_sub(REVERSE_CMAP_COST)?;
         let rev = reverse_cmap(&program)?;
         let to_gid = match get(doc, desc, b"CIDToGIDMap") {
             Some(o @ Object::Stream(_)) => stream_bytes(doc, o, budget),
