@@ -419,32 +419,45 @@ fn cid_text(doc: &Document, desc: &Dictionary, budget: &mut u64) -> Option<CidTe
             .find_map(|k| fd.get(k).ok())
             .and_then(|o| stream_bytes(doc, o, budget))
     });
-    if let Some(program) = program {
-        *budget = budget.checked_sub(REVERSE_CMAP_COST)?;
-        let rev = reverse_cmap(&program)?;
-        let to_gid = match get(doc, desc, b"CIDToGIDMap") {
-            Some(o @ Object::Stream(_)) => stream_bytes(doc, o, budget),
-            _ => None,
-        };
-        let mut map = HashMap::with_capacity(rev.len());
-        match to_gid {
-            Some(bytes) => {
-                for (cid, pair) in bytes.chunks_exact(2).take(MAX_CID_TO_GID / 2).enumerate() {
-                    let gid = u16::from_be_bytes([pair[0], pair[1]]);
-                    if let Some(&ch) = rev.get(&gid)
-                        && gid != 0
-                    {
-                        map.insert(cid as u32, ch);
-                    }
-                }
-            }
-            None => map.extend(rev.into_iter().map(|(g, c)| (u32::from(g), c))),
-        }
-        return (!map.is_empty()).then_some(CidText::Embedded(map));
+    if let Some(program) = program
+        && let Some(map) = embedded_cid_text(doc, desc, &program, budget)
+    {
+        return Some(CidText::Embedded(map));
     }
+    // A bare CFF program (no cmap) or none at all: Adobe-GB1 CIDs are still GB1 CIDs.
     let info = get(doc, desc, b"CIDSystemInfo").and_then(|o| o.as_dict().ok())?;
     let ordering = get(doc, info, b"Ordering").and_then(|o| o.as_str().ok())?;
     (ordering == b"GB1").then_some(CidText::AdobeGb1)
+}
+
+/// CID → char through an embedded TrueType/OpenType program's cmap and `/CIDToGIDMap`.
+fn embedded_cid_text(
+    doc: &Document,
+    desc: &Dictionary,
+    program: &[u8],
+    budget: &mut u64,
+) -> Option<HashMap<u32, char>> {
+    *budget = budget.checked_sub(REVERSE_CMAP_COST)?;
+    let rev = reverse_cmap(program)?;
+    let to_gid = match get(doc, desc, b"CIDToGIDMap") {
+        Some(o @ Object::Stream(_)) => stream_bytes(doc, o, budget),
+        _ => None,
+    };
+    let mut map = HashMap::with_capacity(rev.len());
+    match to_gid {
+        Some(bytes) => {
+            for (cid, pair) in bytes.chunks_exact(2).take(MAX_CID_TO_GID / 2).enumerate() {
+                let gid = u16::from_be_bytes([pair[0], pair[1]]);
+                if let Some(&ch) = rev.get(&gid)
+                    && gid != 0
+                {
+                    map.insert(cid as u32, ch);
+                }
+            }
+        }
+        None => map.extend(rev.into_iter().map(|(g, c)| (u32::from(g), c))),
+    }
+    (!map.is_empty()).then_some(map)
 }
 
 fn predefined(name: &[u8]) -> Option<Predef> {
