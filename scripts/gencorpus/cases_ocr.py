@@ -205,3 +205,61 @@ def specs(D, m_bal, m_res):
         spec["render"] = (lambda ident: lambda rep, L, secs, order, path:
                           render(rep, L, secs, order, path, identity=ident))(ident)
     return cases
+
+
+# --- Scanned (image-only) PDFs, issue 10 item 3 -------------------------------------------
+# The reportlab drawing above, rasterised by poppler's pdftoppm and packed back into an
+# image-only PDF by img2pdf (pip): what a 图片版 report is. s03 is degraded the way a
+# flatbed scan is (ImageMagick: 1° rotation, Gaussian noise) and stored as JPEG
+# (DCTDecode); s01/s02 are lossless (FlateDecode, RGB and gray).
+
+def render_scan(rep, L, secs, order, path, dpi=150, gray=False, degrade=False):
+    import glob
+    import shutil
+    import subprocess
+    import tempfile
+
+    import img2pdf
+
+    tmp = tempfile.mkdtemp(prefix="gouji-scan-")
+    try:
+        src = os.path.join(tmp, "src.pdf")
+        render(rep, L, secs, order, src)
+        args = ["pdftoppm", "-r", str(dpi), "-png"] + (["-gray"] if gray else []) + [src, os.path.join(tmp, "pg")]
+        subprocess.run(args, check=True)
+        pages = sorted(glob.glob(os.path.join(tmp, "pg*.png")))
+        if degrade:
+            out = []
+            for i, p in enumerate(pages):
+                q = os.path.join(tmp, "d%03d.jpg" % i)
+                subprocess.run(["convert", p, "-colorspace", "Gray", "-background", "white", "-rotate", "1",
+                                "-seed", str(7 + i), "-attenuate", "0.3", "+noise", "Gaussian",
+                                "-quality", "85", q], check=True)
+                out.append(q)
+            pages = out
+        layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+        with open(path, "wb") as f:
+            f.write(img2pdf.convert(pages, layout_fun=layout, nodate=True))
+    finally:
+        shutil.rmtree(tmp)
+
+
+def scan_specs(D, m_bal):
+    cases = [
+        (D("s01-scan150-clean", "pdf", "青岚县人民政府办公室", 2024, labels="official",
+           planted="image-only PDF: reportlab drawing rasterised at 150 dpi (RGB, FlateDecode); clean"),
+         dict(dpi=150)),
+        (D("s02-scan200gray-t3-bal", "pdf", "汀湖市自然资源局", 2023, labels="official", fires={"T3-BAL"},
+           mutate=m_bal, planted="image-only PDF at 200 dpi gray; 新收 自然人 and 总计 +3 -> T3-BAL ×2"),
+         dict(dpi=200, gray=True)),
+        (D("s03-scan-degraded-clean", "pdf", "枫浦区人民政府", 2022, labels="official",
+           planted="image-only PDF at 150 dpi, rotated 1° with Gaussian noise, JPEG (DCTDecode); clean; "
+                   "test: no wrong value emitted silently"),
+         dict(dpi=150, gray=True, degrade=True)),
+    ]
+    out = []
+    for spec, kw in cases:
+        spec["render"] = (lambda kw: lambda rep, L, secs, order, path:
+                          render_scan(rep, L, secs, order, path, **kw))(kw)
+        out.append(spec)
+    return out

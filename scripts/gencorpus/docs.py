@@ -344,3 +344,8 @@ SPECS = [
 from .cases_ocr import specs as _ocr_specs  # noqa: E402
 
 SPECS += _ocr_specs(D, m_bal, m_res)
+
+# Scanned (image-only) PDFs for OCR: scripts/gencorpus/cases_ocr.py scan_specs
+from .cases_ocr import scan_specs as _scan_specs  # noqa: E402
+
+SPECS += _scan_specs(D, m_bal)

@@ -44,6 +44,9 @@ pub struct Meta {
     pub encoding: Option<String>,
     /// Number of pages, for paged formats.
     pub pages: Option<u32>,
+    /// Pages (1-based) whose text was read by OCR from a scanned image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ocr_pages: Vec<u32>,
 }
 
 /// A hyperlink.

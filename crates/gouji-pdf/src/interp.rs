@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 /// Affine matrix `[a b c d e f]` acting on row vectors, as in the PDF spec.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Mat([f64; 6]);
+pub(crate) struct Mat(pub [f64; 6]);
 
 impl Mat {
     pub const ID: Mat = Mat([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -77,6 +77,9 @@ pub(crate) struct PageContent {
     pub glyphs: Vec<Glyph>,
     pub segs: Vec<Seg>,
     pub images: usize,
+    /// Image XObjects drawn, with the matrix that maps their unit square onto the page
+    /// (top-left page coordinates), for reading scanned pages.
+    pub placed: Vec<(ObjectId, Mat)>,
     /// Glyphs whose font gave no text.
     pub undecoded: usize,
     /// Glyphs whose text is private-use or replacement characters (dropped, not mapped).
@@ -707,6 +710,9 @@ impl Interp<'_> {
             .unwrap_or(b"");
         if subtype == b"Image" {
             self.out.images += 1;
+            if self.out.placed.len() < 64 {
+                self.out.placed.push((id, self.gs.ctm));
+            }
             return Ok(());
         }
         if subtype != b"Form" || depth >= self.shared.max_depth.min(64) {
