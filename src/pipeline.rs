@@ -256,7 +256,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
     };
     record.findings = Reconciler::new(tpl).run(&mapping, &ctx);
     record.warnings.extend(mapping.warnings.iter().cloned());
-    record.cells = to_cells(tpl, &mapping);
+    record.cells = to_cells(tpl, &mapping, &doc.meta.ocr_pages);
     record
 }
 
@@ -291,7 +291,7 @@ fn choose_template<'a>(
 }
 
 /// Cells in template order (table, row, column), as the contract's records.
-fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
+fn to_cells(tpl: &Template, m: &Mapping, ocr_pages: &[u32]) -> Vec<CellValue> {
     let mut out = Vec::with_capacity(m.cells.len());
     for t in &tpl.tables {
         for r in &t.rows {
@@ -311,7 +311,7 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                     raw: mc.raw.clone(),
                     unit,
                     at: mc.at.to_string(),
-                    ocr: false,
+                    ocr: mc.at.page().is_some_and(|p| ocr_pages.contains(&p)),
                     inferred: false,
                 });
             }

@@ -275,11 +275,12 @@ fn ocr_page(
                 continue;
             }
             let crop = img.crop(px0 as usize, py0 as usize, px1 as usize, py1 as usize);
-            crops.push(if crop.h < 40 { crop.upscale2() } else { crop });
+            let crop = if crop.h < 40 { crop.upscale2() } else { crop };
+            crops.push(crop.pad(12));
             boxes.push((x0, y0, x1, y1));
         }
     }
-    let reads = ocr::read_crops(&crops, std::time::Duration::from_secs(OCR_TIMEOUT_SECS))?;
+    let reads = ocr::read_cells(&crops, std::time::Duration::from_secs(OCR_TIMEOUT_SECS))?;
     let mut warns = Vec::new();
     let mut glyphs = Vec::new();
     for (read, &(x0, y0, x1, y1)) in reads.into_iter().zip(&boxes) {

@@ -19,8 +19,9 @@ pub(crate) struct Read1 {
 
 /// Whether a crop has ink at all (blank cells are not sent to tesseract).
 pub(crate) fn has_ink(g: &Gray) -> bool {
-    let dark = g.px.iter().filter(|&&p| p < 128).count();
-    dark * 1000 > g.px.len() * 3
+    // A lone "0" at 150 dpi is ~20 dark pixels in a cell of thousands: keep the bar low.
+    let dark = g.px.iter().filter(|&&p| p < 160).count();
+    dark >= 12 && dark * 4000 > g.px.len()
 }
 
 fn write_png(path: &std::path::Path, g: &Gray) -> Result<(), String> {
@@ -32,13 +33,52 @@ fn write_png(path: &std::path::Path, g: &Gray) -> Result<(), String> {
     wr.write_image_data(&g.px).map_err(|e| format!("PNG: {e}"))
 }
 
-/// OCRs every crop (one line each) in one tesseract run; `None` for a crop without ink.
-pub(crate) fn read_crops(crops: &[Gray], timeout: Duration) -> Result<Vec<Option<Read1>>, String> {
+/// Reads a page's cell crops: one pass with the Chinese+English model, then a digits-only
+/// pass over crops the first pass read as nothing, one character, or no Chinese — the
+/// general model drops lone digits ("0") or reads them as CJK ("2" → "了").
+pub(crate) fn read_cells(crops: &[Gray], timeout: Duration) -> Result<Vec<Option<Read1>>, String> {
+    let mut reads = read_crops(crops, timeout, &["-l", "chi_sim+eng"], |_| true)?;
+    let retry = |i: usize| match reads.get(i) {
+        Some(Some(r)) => r.text.chars().count() <= 1 || !r.text.chars().any(crate::layout::is_cjk),
+        _ => true,
+    };
+    let marks: Vec<bool> = (0..crops.len()).map(retry).collect();
+    let digits = read_crops(
+        crops,
+        timeout,
+        &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789"],
+        |i| marks.get(i).copied().unwrap_or(false),
+    )?;
+    for (slot, d) in reads.iter_mut().zip(digits) {
+        let Some(d) = d else { continue };
+        let take = match slot {
+            None => true,
+            Some(r) => r.text.chars().count() <= 1 && d.conf >= 70.0 || r.text == d.text,
+        };
+        if take
+            || slot
+                .as_ref()
+                .is_some_and(|r| !r.text.chars().any(crate::layout::is_cjk) && d.conf > r.conf)
+        {
+            *slot = Some(d);
+        }
+    }
+    Ok(reads)
+}
+
+/// OCRs the crops `pick` selects (one line each) in one tesseract run; `None` for a crop
+/// without ink or not picked.
+fn read_crops(
+    crops: &[Gray],
+    timeout: Duration,
+    model: &[&str],
+    pick: impl Fn(usize) -> bool,
+) -> Result<Vec<Option<Read1>>, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let mut list = String::new();
     let mut index = Vec::new(); // tesseract page (1-based) → crop index
     for (i, g) in crops.iter().enumerate() {
-        if g.w < 4 || g.h < 4 || !has_ink(g) {
+        if g.w < 4 || g.h < 4 || !pick(i) || !has_ink(g) {
             continue;
         }
         let p = dir.path().join(format!("c{i}.png"));
@@ -55,7 +95,7 @@ pub(crate) fn read_crops(crops: &[Gray], timeout: Duration) -> Result<Vec<Option
     std::fs::File::create(&lp)
         .and_then(|mut f| f.write_all(list.as_bytes()))
         .map_err(|e| format!("{}: {e}", lp.display()))?;
-    let tsv = run_tesseract(&lp, timeout)?;
+    let tsv = run_tesseract(&lp, timeout, model)?;
     let mut words: Vec<Vec<(String, f32)>> = vec![Vec::new(); index.len()];
     for line in tsv.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -94,12 +134,18 @@ pub(crate) fn read_crops(crops: &[Gray], timeout: Duration) -> Result<Vec<Option
     Ok(out)
 }
 
-/// Runs `tesseract LIST stdout --psm 7 -l chi_sim+eng tsv`, killed after `timeout`.
-fn run_tesseract(list: &std::path::Path, timeout: Duration) -> Result<String, String> {
+/// Runs `tesseract LIST stdout --psm 7 MODEL… tsv`, killed after `timeout`.
+fn run_tesseract(
+    list: &std::path::Path,
+    timeout: Duration,
+    model: &[&str],
+) -> Result<String, String> {
     let mut child = Command::new("tesseract")
         .arg(list)
         .arg("stdout")
-        .args(["--psm", "7", "-l", "chi_sim+eng", "tsv"])
+        .args(["--psm", "7"])
+        .args(model)
+        .arg("tsv")
         .env("OMP_THREAD_LIMIT", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

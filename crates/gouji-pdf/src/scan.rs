@@ -49,6 +49,21 @@ impl Gray {
         Gray { w, h, px }
     }
 
+    /// With a white border of `b` pixels: tesseract misreads glyphs that touch the edge.
+    pub fn pad(&self, b: usize) -> Gray {
+        let w = self.w + 2 * b;
+        let mut px = vec![255u8; w * (self.h + 2 * b)];
+        for y in 0..self.h {
+            let at = (y + b) * w + b;
+            px[at..at + self.w].copy_from_slice(&self.px[y * self.w..(y + 1) * self.w]);
+        }
+        Gray {
+            w,
+            h: self.h + 2 * b,
+            px,
+        }
+    }
+
     /// Rotated by `angle` radians (counter-clockwise in image coordinates, y down) about
     /// the centre, nearest neighbour, white outside.
     pub fn rotate(&self, angle: f64) -> Gray {
