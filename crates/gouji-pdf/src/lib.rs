@@ -183,8 +183,9 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
         for (n, (k, pc)) in scanned.iter().enumerate() {
             let Some(pi) = laid.get_mut(*k) else { continue };
             match ocr_page(&doc, pc, pi.page, limits) {
-                Ok((items, warns)) => {
+                Ok((items, warns, uncertain)) => {
                     glyphs += items.len();
+                    out.meta.uncertain.extend(uncertain);
                     pi.items = items;
                     out.warnings.extend(warns);
                     out.meta.ocr_pages.push(pi.page);
@@ -231,6 +232,10 @@ const OCR_TIMEOUT_SECS: u64 = 120;
 #[cfg(feature = "ocr")]
 const OCR_MIN_CONF: f32 = 80.0;
 
+/// One OCR'd page: its layout items, page warnings, and the cells whose reading is a guess.
+#[cfg(feature = "ocr")]
+type OcrPage = (Vec<Item>, Vec<String>, Vec<gouji_doc::Provenance>);
+
 /// Reads a scanned page: decodes the image covering it, finds its rulings, OCRs each
 /// lattice cell, and lays the cell texts out with the same grid code as text pages.
 /// Text outside the ruled tables is not read (whole-page OCR garbles digits; narrative
@@ -241,7 +246,7 @@ fn ocr_page(
     pc: &interp::PageContent,
     page: u32,
     limits: &Limits,
-) -> Result<(Vec<Item>, Vec<String>), String> {
+) -> Result<OcrPage, String> {
     let area = |m: &interp::Mat| (m.0[0] * m.0[3] - m.0[1] * m.0[2]).abs();
     let page_area = f64::from(pc.width) * f64::from(pc.height);
     let (id, m) = pc
@@ -282,6 +287,7 @@ fn ocr_page(
     }
     let reads = ocr::read_cells(&crops, std::time::Duration::from_secs(OCR_TIMEOUT_SECS))?;
     let mut warns = Vec::new();
+    let mut uncertain = Vec::new();
     let mut glyphs = Vec::new();
     for (read, &(x0, y0, x1, y1)) in reads.into_iter().zip(&boxes) {
         let Some(read) = read else { continue };
@@ -302,6 +308,12 @@ fn ocr_page(
                     "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?} with low confidence ({:.0})",
                     read.text, read.conf
                 ));
+            }
+            // The same cases as the warnings above: the reading is a guess.
+            if (!numeric && digits * 2 >= read.text.chars().count())
+                || (numeric && read.conf < OCR_MIN_CONF)
+            {
+                uncertain.push(gouji_doc::Provenance::Page { page, x: x0, y: y0 });
             }
         }
         glyphs.push(interp::Glyph {
@@ -330,6 +342,7 @@ fn ocr_page(
     Ok((
         layout::layout_page(&words, page, limits.max_table_positions),
         warns,
+        uncertain,
     ))
 }
 
