@@ -6,12 +6,18 @@
 CARGO ?= cargo
 OUT ?= out/demo
 
-.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots
+.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots deps-ocr
 
 build:
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --features ocr
 
-demo: build
+# Scanned PDFs are read by the tesseract CLI (feature `ocr`): Chinese + English models.
+deps-ocr:
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || \
+	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
+	    $$S apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim; }
+
+demo: deps-ocr build
 	./target/release/gouji run corpus/list.txt --out $(OUT)
 	./target/release/gouji report $(OUT)
 	@echo
@@ -43,9 +49,10 @@ fmt:
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked --features ocr -- -D warnings
 
-unit:
-	$(CARGO) test --workspace --locked
+unit: deps-ocr
+	$(CARGO) test --workspace --locked --features ocr
 
 corpus-check:
 	python3 scripts/gen-corpus --check

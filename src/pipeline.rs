@@ -320,9 +320,10 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         text: &text,
         year: info.year,
     };
+    drop_ocr_guesses(&mut mapping, &doc.meta);
     record.findings = Reconciler::new(tpl).run(&mapping, &ctx);
     record.warnings.extend(mapping.warnings.iter().cloned());
-    record.cells = to_cells(tpl, &mapping);
+    record.cells = to_cells(tpl, &mapping, &doc.meta);
     record
 }
 
@@ -357,7 +358,32 @@ fn choose_template<'a>(
 }
 
 /// Cells in template order (table, row, column), as the contract's records.
-fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
+/// A guess never produces a finding: an OCR cell whose reading is uncertain
+/// (`Meta::uncertain`: low confidence or digits that do not parse), or whose text is not
+/// a number, is dropped from the mapping, so every rule (arithmetic, VALUE, narrative)
+/// sees it as missing; a warning names it with its raw text.
+fn drop_ocr_guesses(m: &mut Mapping, meta: &gouji_doc::Meta) {
+    let uncertain: Vec<String> = meta.uncertain.iter().map(|p| p.to_string()).collect();
+    let mut warns = Vec::new();
+    m.cells.retain(|mc| {
+        let ocr = mc.at.page().is_some_and(|p| meta.ocr_pages.contains(&p));
+        let at = mc.at.to_string();
+        let guess = uncertain.contains(&at) || (ocr && matches!(mc.parsed, Parsed::Text));
+        if guess {
+            warns.push(format!(
+                "{}.{}.{}: OCR cell at {at} reads {:?}, uncertain: reported missing",
+                mc.table, mc.row, mc.col, mc.raw
+            ));
+        }
+        !guess
+    });
+    m.warnings.extend(warns);
+}
+
+/// Builds the record's cells. An OCR cell whose reading is a guess
+/// (`Meta::uncertain`) keeps its raw text but gets no value, so no rule reads it.
+fn to_cells(tpl: &Template, m: &Mapping, meta: &gouji_doc::Meta) -> Vec<CellValue> {
+    let uncertain: Vec<String> = meta.uncertain.iter().map(|p| p.to_string()).collect();
     let mut out = Vec::with_capacity(m.cells.len());
     for t in &tpl.tables {
         for r in &t.rows {
@@ -365,7 +391,9 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                 let Some(mc) = m.get(&t.key, &r.key, &c.key) else {
                     continue;
                 };
+                let at = mc.at.to_string();
                 let (value, unit) = match &mc.parsed {
+                    _ if uncertain.contains(&at) => (None, None),
                     Parsed::Number { value, unit, .. } => (Some(*value), unit.clone()),
                     _ => (None, None),
                 };
@@ -376,8 +404,8 @@ fn to_cells(tpl: &Template, m: &Mapping) -> Vec<CellValue> {
                     value,
                     raw: mc.raw.clone(),
                     unit,
-                    at: mc.at.to_string(),
-                    ocr: false,
+                    at,
+                    ocr: mc.at.page().is_some_and(|p| meta.ocr_pages.contains(&p)),
                     inferred: mc.inferred,
                 });
             }

@@ -343,3 +343,13 @@ SPECS = [
 # Open-world classes (issue 9): Word save-as-text, PDF→Markdown, OCR Markdown.
 from .cases_openworld import specs as _openworld_specs  # noqa: E402
 SPECS += _openworld_specs(D, m_bal, m_col)
+
+# PDFs without ToUnicode (reportlab, STSong-Light / Adobe-GB1 CIDs): scripts/gencorpus/cases_ocr.py
+from .cases_ocr import specs as _ocr_specs  # noqa: E402
+
+SPECS += _ocr_specs(D, m_bal, m_res)
+
+# Scanned (image-only) PDFs for OCR: scripts/gencorpus/cases_ocr.py scan_specs
+from .cases_ocr import scan_specs as _scan_specs  # noqa: E402
+
+SPECS += _scan_specs(D, m_bal)

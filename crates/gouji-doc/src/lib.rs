@@ -44,6 +44,14 @@ pub struct Meta {
     pub encoding: Option<String>,
     /// Number of pages, for paged formats.
     pub pages: Option<u32>,
+    /// Pages (1-based) whose text was read by OCR from a scanned image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ocr_pages: Vec<u32>,
+    /// OCR cells whose reading is a guess (a number read below the confidence bar, or
+    /// digits that do not form a number), by their cell position. Their text is kept,
+    /// but consumers must not read a value from it: a guess never produces a finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<Provenance>,
 }
 
 /// A hyperlink.

@@ -23,6 +23,8 @@ pub struct Limits {
     pub max_table_positions: usize,
     /// Most blocks (paragraphs + tables) in one document.
     pub max_blocks: usize,
+    /// Most pixels (width × height) of one decoded page image (scanned PDFs read by OCR).
+    pub max_image_pixels: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +38,7 @@ impl Default for Limits {
             max_depth: 256,
             max_table_positions: 200_000,
             max_blocks: 200_000,
+            max_image_pixels: 60_000_000,
         }
     }
 }

@@ -51,6 +51,67 @@ pub(crate) struct Font {
     pub vertical: bool,
     /// Whether any code of this font can be turned into text at all.
     pub decodable: bool,
+    /// CID → text for composite fonts without `/ToUnicode`: from the embedded font's own
+    /// cmap, or from Adobe's CID → Unicode table for a non-embedded Adobe-GB1 font.
+    cid_text: Option<CidText>,
+}
+
+/// Where a composite font without `/ToUnicode` gets the text of a CID.
+#[derive(Debug, Clone)]
+enum CidText {
+    /// Reversed cmap of the embedded TrueType/OpenType program, keyed by CID.
+    Embedded(HashMap<u32, char>),
+    /// Adobe-GB1 CIDs (STSong-Light and kin, not embedded).
+    AdobeGb1,
+}
+
+/// Adobe-GB1 CID → BMP code point, one big-endian u16 per CID (0: none), converted by
+/// `scripts/gen-adobe-gb1` from Adobe's Adobe-GB1-UCS2 CMap (licence in `data/`).
+static ADOBE_GB1: &[u8] = include_bytes!("../data/adobe-gb1-ucs2.bin");
+
+fn adobe_gb1(cid: u32) -> Option<char> {
+    let i = usize::try_from(cid).ok()?.checked_mul(2)?;
+    let b = ADOBE_GB1.get(i..i + 2)?;
+    let u = u32::from(u16::from_be_bytes([b[0], b[1]]));
+    (u != 0).then(|| char::from_u32(u)).flatten()
+}
+
+/// Largest CID → GID map read from a `/CIDToGIDMap` stream (64 Ki CIDs of 2 bytes).
+const MAX_CID_TO_GID: usize = 2 * 65536;
+
+/// Decompression budget charged for reversing one font's cmap, so that a file with
+/// thousands of fonts without `/ToUnicode` cannot make us do thousands of reversals.
+const REVERSE_CMAP_COST: u64 = 64 * 1024;
+
+/// Reverses the Unicode cmap subtables of an embedded font program: glyph id → char.
+/// It looks up every BMP code point rather than walking the subtables' ranges, which a
+/// hostile font can make billions long; the BMP holds every character these reports print.
+/// A glyph reached from several code points keeps the first, preferring non-private-use.
+fn reverse_cmap(program: &[u8]) -> Option<HashMap<u16, char>> {
+    let face = ttf_parser::Face::parse(program, 0).ok()?;
+    let cmap = face.tables().cmap?;
+    let mut rev: HashMap<u16, char> = HashMap::new();
+    for sub in cmap.subtables {
+        if !sub.is_unicode() {
+            continue;
+        }
+        for ch in ('\u{20}'..='\u{ffff}').filter(|c| !c.is_control()) {
+            let Some(g) = sub.glyph_index(u32::from(ch)).filter(|g| g.0 != 0) else {
+                continue;
+            };
+            let slot = rev.entry(g.0).or_insert(ch);
+            if is_garbage(*slot) && !is_garbage(ch) {
+                *slot = ch;
+            }
+        }
+    }
+    (!rev.is_empty()).then_some(rev)
+}
+
+/// Private-use and replacement characters: what a font maps glyphs to when it does not
+/// know their text. Shown as such, they would be garbage in a cell.
+pub(crate) fn is_garbage(c: char) -> bool {
+    matches!(c, '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{10ffff}' | '\u{fffd}')
 }
 
 fn num(o: &Object) -> Option<f32> {
@@ -93,6 +154,7 @@ impl Font {
             width_scale: 0.001,
             vertical: false,
             decodable: true,
+            cid_text: None,
         }
     }
 
@@ -112,9 +174,10 @@ impl Font {
         if subtype == b"Type0" {
             font.load_type0(doc, dict, budget);
         } else {
-            font.load_simple(doc, dict, subtype == b"Type3");
+            font.load_simple(doc, dict, subtype == b"Type3", budget);
         }
         font.decodable = font.to_unicode.is_some()
+            || font.cid_text.is_some()
             || matches!(font.coding, Coding::Simple(_) | Coding::Predefined(_));
         font
     }
@@ -147,6 +210,9 @@ impl Font {
             .map(|o| deref(doc, o))
             .and_then(|o| o.as_dict().ok());
         let Some(desc) = desc else { return };
+        if self.to_unicode.is_none() && !matches!(self.coding, Coding::Predefined(_)) {
+            self.cid_text = cid_text(doc, desc, budget);
+        }
         if let Some(dw) = get(doc, desc, b"DW").and_then(num) {
             self.default_width = dw;
         }
@@ -189,8 +255,20 @@ impl Font {
         }
     }
 
-    fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool) {
+    fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool, budget: &mut u64) {
         let mut table = table_for(b"StandardEncoding");
+        let fd = get(doc, dict, b"FontDescriptor").and_then(|o| o.as_dict().ok());
+        // An embedded Type 1 program without `/Encoding` in the dictionary uses its own
+        // built-in encoding; reading it as StandardEncoding would map subset codes to
+        // unrelated Latin letters.
+        if dict.get(b"Encoding").is_err()
+            && let Some(program) = fd
+                .and_then(|fd| fd.get(b"FontFile").ok())
+                .and_then(|o| stream_bytes(doc, o, budget))
+            && let Some(builtin) = type1_builtin_encoding(&program)
+        {
+            table = builtin;
+        }
         match get(doc, dict, b"Encoding") {
             Some(Object::Name(n)) => table = table_for(n),
             Some(Object::Dictionary(e)) => {
@@ -256,6 +334,15 @@ impl Font {
         self.to_unicode.as_ref().and_then(|m| m.lookup(len, code))
     }
 
+    /// Text of a CID when the font has no `/ToUnicode`.
+    fn text_of_cid(&self, cid: u32) -> Option<String> {
+        let ch = match self.cid_text.as_ref()? {
+            CidText::Embedded(m) => m.get(&cid).copied(),
+            CidText::AdobeGb1 => adobe_gb1(cid),
+        }?;
+        Some(ch.to_string())
+    }
+
     /// Splits a shown string into codes and decodes each.
     pub fn decode(&self, bytes: &[u8], out: &mut Vec<Code>) {
         let mut i = 0;
@@ -276,12 +363,10 @@ impl Font {
                         u32::from(rest[0])
                     };
                     let len = rest.len().min(2);
-                    (
-                        len,
-                        code,
-                        self.unicode(len as u8, code),
-                        self.width_of(code),
-                    )
+                    let text = self
+                        .unicode(len as u8, code)
+                        .or_else(|| self.text_of_cid(code));
+                    (len, code, text, self.width_of(code))
                 }
                 Coding::Embedded(cmap) => {
                     let len = cmap
@@ -293,7 +378,10 @@ impl Font {
                         .iter()
                         .fold(0u32, |a, &b| (a << 8) | u32::from(b));
                     let cid = cmap.cid(len as u8, code).unwrap_or(code);
-                    (len, code, self.unicode(len as u8, code), self.width_of(cid))
+                    let text = self
+                        .unicode(len as u8, code)
+                        .or_else(|| self.text_of_cid(cid));
+                    (len, code, text, self.width_of(cid))
                 }
                 Coding::Predefined(p) => {
                     let len = predef_len(*p, rest);
@@ -318,6 +406,58 @@ impl Font {
             i += len.max(1);
         }
     }
+}
+
+/// How a descendant CIDFont without `/ToUnicode` can still give text: through its embedded
+/// TrueType/OpenType program's cmap (CID → GID by `/CIDToGIDMap`, GID → char reversed), or,
+/// when not embedded and Adobe-GB1, through Adobe's table.
+fn cid_text(doc: &Document, desc: &Dictionary, budget: &mut u64) -> Option<CidText> {
+    let fd = get(doc, desc, b"FontDescriptor").and_then(|o| o.as_dict().ok());
+    let program = fd.and_then(|fd| {
+        [b"FontFile2".as_slice(), b"FontFile3"]
+            .iter()
+            .find_map(|k| fd.get(k).ok())
+            .and_then(|o| stream_bytes(doc, o, budget))
+    });
+    if let Some(program) = program
+        && let Some(map) = embedded_cid_text(doc, desc, &program, budget)
+    {
+        return Some(CidText::Embedded(map));
+    }
+    // A bare CFF program (no cmap) or none at all: Adobe-GB1 CIDs are still GB1 CIDs.
+    let info = get(doc, desc, b"CIDSystemInfo").and_then(|o| o.as_dict().ok())?;
+    let ordering = get(doc, info, b"Ordering").and_then(|o| o.as_str().ok())?;
+    (ordering == b"GB1").then_some(CidText::AdobeGb1)
+}
+
+/// CID → char through an embedded TrueType/OpenType program's cmap and `/CIDToGIDMap`.
+fn embedded_cid_text(
+    doc: &Document,
+    desc: &Dictionary,
+    program: &[u8],
+    budget: &mut u64,
+) -> Option<HashMap<u32, char>> {
+    *budget = budget.checked_sub(REVERSE_CMAP_COST)?;
+    let rev = reverse_cmap(program)?;
+    let to_gid = match get(doc, desc, b"CIDToGIDMap") {
+        Some(o @ Object::Stream(_)) => stream_bytes(doc, o, budget),
+        _ => None,
+    };
+    let mut map = HashMap::with_capacity(rev.len());
+    match to_gid {
+        Some(bytes) => {
+            for (cid, pair) in bytes.chunks_exact(2).take(MAX_CID_TO_GID / 2).enumerate() {
+                let gid = u16::from_be_bytes([pair[0], pair[1]]);
+                if let Some(&ch) = rev.get(&gid)
+                    && gid != 0
+                {
+                    map.insert(cid as u32, ch);
+                }
+            }
+        }
+        None => map.extend(rev.into_iter().map(|(g, c)| (u32::from(g), c))),
+    }
+    (!map.is_empty()).then_some(map)
 }
 
 fn predefined(name: &[u8]) -> Option<Predef> {
@@ -379,6 +519,49 @@ fn predef_text(p: Predef, bytes: &[u8]) -> Option<String> {
     };
     let (s, had_errors) = enc.decode_without_bom_handling(b);
     (!had_errors).then(|| s.into_owned())
+}
+
+/// Largest cleartext part of a Type 1 program searched for its encoding.
+const MAX_TYPE1_HEADER: usize = 256 * 1024;
+
+/// The built-in encoding of a Type 1 font program (`/Encoding 256 array … dup 65 /A put …`
+/// in the cleartext part before `eexec`), as code → char through the glyph names. `None`
+/// when the program says `StandardEncoding` or has no encoding array. Hand-written: the
+/// cleartext header is a few lines of PostScript and no font crate reads Type 1.
+fn type1_builtin_encoding(program: &[u8]) -> Option<Vec<Option<char>>> {
+    let head = &program[..program.len().min(MAX_TYPE1_HEADER)];
+    let end = find(head, b"eexec").unwrap_or(head.len());
+    let head = &head[..end];
+    let start = find(head, b"/Encoding")?;
+    let rest = &head[start + b"/Encoding".len()..];
+    let first = rest
+        .split(|b| b.is_ascii_whitespace())
+        .find(|t| !t.is_empty())?;
+    if first == b"StandardEncoding" {
+        return None;
+    }
+    let mut table = vec![None; 256];
+    let toks: Vec<&[u8]> = rest
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for w in toks.windows(4) {
+        if w[0] == b"dup"
+            && w[3] == b"put"
+            && let Some(name) = w[2].strip_prefix(b"/")
+            && let Some(code) = std::str::from_utf8(w[1])
+                .ok()
+                .and_then(|c| c.parse::<usize>().ok())
+            && let Some(slot) = table.get_mut(code)
+        {
+            *slot = glyph_char(name);
+        }
+    }
+    Some(table)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Code → char table of a named simple encoding.
@@ -520,6 +703,43 @@ mod tests {
         f.decode(&[0x65, 0x3f, 0x00, 0x31], &mut out);
         let text: String = out.iter().filter_map(|c| c.text.clone()).collect();
         assert_eq!(text, "政1");
+    }
+
+    #[test]
+    fn adobe_gb1_table() {
+        assert_eq!(adobe_gb1(17), Some('0'));
+        assert_eq!(adobe_gb1(4000), Some('姓'));
+        assert_eq!(adobe_gb1(0), None);
+        assert_eq!(adobe_gb1(u32::MAX), None);
+        let f = Font {
+            coding: Coding::Identity,
+            cid_text: Some(CidText::AdobeGb1),
+            ..Font::fallback()
+        };
+        let mut out = Vec::new();
+        f.decode(&[0x00, 0x11, 0x0f, 0xa0], &mut out);
+        let text: String = out.iter().filter_map(|c| c.text.clone()).collect();
+        assert_eq!(text, "0姓");
+    }
+
+    #[test]
+    fn type1_builtin() {
+        let prog = b"%!FontType1\n/Encoding 256 array\n0 1 255 {1 index exch /.notdef put} for\n\
+dup 1 /cid019 put\ndup 2 /uni653F put\ndup 65 /A put\nreadonly def\ncurrentfile eexec garbage";
+        let t = type1_builtin_encoding(prog).unwrap_or_default();
+        assert_eq!(t.len(), 256);
+        assert_eq!(t[1], None);
+        assert_eq!(t[2], Some('政'));
+        assert_eq!(t[65], Some('A'));
+        assert_eq!(t[66], None);
+        assert!(type1_builtin_encoding(b"/Encoding StandardEncoding def eexec").is_none());
+    }
+
+    #[test]
+    fn garbage_chars() {
+        assert!(is_garbage('\u{e123}'));
+        assert!(is_garbage('\u{fffd}'));
+        assert!(!is_garbage('政'));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 /// Affine matrix `[a b c d e f]` acting on row vectors, as in the PDF spec.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Mat([f64; 6]);
+pub(crate) struct Mat(pub [f64; 6]);
 
 impl Mat {
     pub const ID: Mat = Mat([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -77,8 +77,13 @@ pub(crate) struct PageContent {
     pub glyphs: Vec<Glyph>,
     pub segs: Vec<Seg>,
     pub images: usize,
+    /// Image XObjects drawn, with the matrix that maps their unit square onto the page
+    /// (top-left page coordinates), for reading scanned pages.
+    pub placed: Vec<(ObjectId, Mat)>,
     /// Glyphs whose font gave no text.
     pub undecoded: usize,
+    /// Glyphs whose text is private-use or replacement characters (dropped, not mapped).
+    pub garbled: usize,
     pub width: f32,
     pub height: f32,
 }
@@ -617,6 +622,7 @@ impl Interp<'_> {
             };
             match &c.text {
                 None => self.out.undecoded += 1,
+                Some(t) if t.chars().any(crate::font::is_garbage) => self.out.garbled += 1,
                 Some(t) => {
                     let t: String = t.chars().filter(|ch| !ch.is_control()).collect();
                     let finite = [x0, y0, x1, y1, size].iter().all(|v| v.is_finite());
@@ -704,6 +710,9 @@ impl Interp<'_> {
             .unwrap_or(b"");
         if subtype == b"Image" {
             self.out.images += 1;
+            if self.out.placed.len() < 64 {
+                self.out.placed.push((id, self.gs.ctm));
+            }
             return Ok(());
         }
         if subtype != b"Form" || depth >= self.shared.max_depth.min(64) {

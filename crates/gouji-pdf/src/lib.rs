@@ -15,6 +15,10 @@ mod font;
 mod interp;
 mod layout;
 mod lexer;
+#[cfg(feature = "ocr")]
+mod ocr;
+#[cfg(feature = "ocr")]
+mod scan;
 
 use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenance};
 use interp::Shared;
@@ -206,18 +210,56 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
     let mut out = Document::default();
     let mut laid = Vec::with_capacity(pages.len());
     let (mut glyphs, mut images, mut undecoded) = (0usize, 0usize, 0usize);
+    #[cfg_attr(not(feature = "ocr"), allow(unused_mut, unused_variables))]
+    let mut scanned: Vec<(usize, interp::PageContent)> = Vec::new();
     for (&no, &id) in &pages {
         let pc = interp::run_page(&doc, &mut shared, no, id)?;
         glyphs += pc.glyphs.len();
         images += pc.images;
-        undecoded += pc.undecoded;
+        undecoded += pc.undecoded + pc.garbled;
+        if pc.garbled > 0 {
+            out.warnings.push(format!(
+                "page {no}: {} glyphs decode to private-use or replacement characters and were dropped",
+                pc.garbled
+            ));
+        }
         let items = layout::layout_page(&pc, no, limits.max_table_positions);
         laid.push(PageItems {
             page: no,
             height: pc.height,
             items,
         });
+        if pc.glyphs.is_empty() && !pc.placed.is_empty() {
+            scanned.push((laid.len() - 1, pc));
+        }
         out.links.extend(page_links(&doc, id));
+    }
+    // A scan: every page an image, no text anywhere. (Documents with a text layer keep
+    // it; an image-only page among text pages is a figure, not a scanned table.)
+    #[cfg(feature = "ocr")]
+    if glyphs == 0 && !scanned.is_empty() {
+        for (n, (k, pc)) in scanned.iter().enumerate() {
+            let Some(pi) = laid.get_mut(*k) else { continue };
+            match ocr_page(&doc, pc, pi.page, limits) {
+                Ok((items, warns, uncertain)) => {
+                    glyphs += items.len();
+                    out.meta.uncertain.extend(uncertain);
+                    pi.items = items;
+                    out.warnings.extend(warns);
+                    out.meta.ocr_pages.push(pi.page);
+                }
+                Err(e) => {
+                    if glyphs == 0 && out.meta.ocr_pages.is_empty() && n + 1 == scanned.len() {
+                        // No page could be read: the document fails with the reason.
+                        return Err(PdfError::Page {
+                            page: pi.page,
+                            reason: format!("OCR: {e}"),
+                        });
+                    }
+                    out.warnings.push(format!("page {}: OCR: {e}", pi.page));
+                }
+            }
+        }
     }
     if glyphs == 0 {
         return Err(if undecoded > 0 {
@@ -239,6 +281,127 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
     out.meta.title = info_string(&doc, b"Title");
     out.meta.author = info_string(&doc, b"Author");
     Ok(out)
+}
+
+/// Most seconds one page's tesseract run may take.
+#[cfg(feature = "ocr")]
+const OCR_TIMEOUT_SECS: u64 = 120;
+/// Word confidence (tesseract, 0–100) below which a number read by OCR gets a warning.
+#[cfg(feature = "ocr")]
+const OCR_MIN_CONF: f32 = 80.0;
+
+/// One OCR'd page: its layout items, page warnings, and the cells whose reading is a guess.
+#[cfg(feature = "ocr")]
+type OcrPage = (Vec<Item>, Vec<String>, Vec<gouji_doc::Provenance>);
+
+/// Reads a scanned page: decodes the image covering it, finds its rulings, OCRs each
+/// lattice cell, and lays the cell texts out with the same grid code as text pages.
+/// Text outside the ruled tables is not read (whole-page OCR garbles digits; narrative
+/// numbers from it would raise findings on guesses).
+#[cfg(feature = "ocr")]
+fn ocr_page(
+    doc: &lopdf::Document,
+    pc: &interp::PageContent,
+    page: u32,
+    limits: &Limits,
+) -> Result<OcrPage, String> {
+    let area = |m: &interp::Mat| (m.0[0] * m.0[3] - m.0[1] * m.0[2]).abs();
+    let page_area = f64::from(pc.width) * f64::from(pc.height);
+    let (id, m) = pc
+        .placed
+        .iter()
+        .max_by(|a, b| area(&a.1).total_cmp(&area(&b.1)))
+        .filter(|(_, m)| area(m) >= 0.5 * page_area)
+        .ok_or("no image covers the page")?;
+    let gray = scan::decode_image(doc, *id, limits.max_image_pixels)?;
+    let pl = scan::Placement::new(m, gray.w, gray.h).ok_or("page image is rotated or sheared")?;
+    let (img, rulings) = scan::find_rulings(gray);
+    let segs = scan::to_segs(&rulings, &pl);
+    let grids = layout::find_grids(&segs, limits.max_table_positions);
+    if grids.is_empty() {
+        return Err("no ruled table found in the page image".into());
+    }
+    // One crop per cell, inside its rulings.
+    let inset = 4.0;
+    let mut crops = Vec::new();
+    let mut boxes = Vec::new();
+    for g in &grids {
+        for &(r, c, rs, cs) in &g.cells {
+            let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
+                (g.xs.get(c), g.xs.get(c + cs), g.ys.get(r), g.ys.get(r + rs))
+            else {
+                continue;
+            };
+            let (px0, px1) = (pl.px(x0) + inset, pl.px(x1) - inset);
+            let (py0, py1) = (pl.py(y0) + inset, pl.py(y1) - inset);
+            if px1 <= px0 || py1 <= py0 {
+                continue;
+            }
+            let crop = img.crop(px0 as usize, py0 as usize, px1 as usize, py1 as usize);
+            let crop = if crop.h < 40 { crop.upscale2() } else { crop };
+            crops.push(crop.pad(12));
+            boxes.push((x0, y0, x1, y1));
+        }
+    }
+    let reads = ocr::read_cells(&crops, std::time::Duration::from_secs(OCR_TIMEOUT_SECS))?;
+    let mut warns = Vec::new();
+    let mut uncertain = Vec::new();
+    let mut glyphs = Vec::new();
+    for (read, &(x0, y0, x1, y1)) in reads.into_iter().zip(&boxes) {
+        let Some(read) = read else { continue };
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let digits = read.text.chars().filter(char::is_ascii_digit).count();
+        if digits > 0 {
+            let numeric = read
+                .text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-');
+            if !numeric && digits * 2 >= read.text.chars().count() {
+                warns.push(format!(
+                    "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?}: digits that do not form a number",
+                    read.text
+                ));
+            } else if numeric && read.conf < OCR_MIN_CONF {
+                warns.push(format!(
+                    "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?} with low confidence ({:.0})",
+                    read.text, read.conf
+                ));
+            }
+            // The same cases as the warnings above: the reading is a guess.
+            if (!numeric && digits * 2 >= read.text.chars().count())
+                || (numeric && read.conf < OCR_MIN_CONF)
+            {
+                uncertain.push(gouji_doc::Provenance::Page { page, x: x0, y: y0 });
+            }
+        }
+        glyphs.push(interp::Glyph {
+            text: read.text,
+            x0: cx - 1.0,
+            y0: cy - 1.0,
+            x1: cx + 1.0,
+            y1: cy + 1.0,
+            size: 10.0,
+            vertical: false,
+        });
+    }
+    if rulings.skew != 0.0 {
+        warns.push(format!(
+            "page {page}: scan deskewed by {:.2}°",
+            rulings.skew.to_degrees()
+        ));
+    }
+    let words = interp::PageContent {
+        glyphs,
+        segs,
+        width: pc.width,
+        height: pc.height,
+        ..interp::PageContent::default()
+    };
+    Ok((
+        layout::layout_page(&words, page, limits.max_table_positions),
+        warns,
+        uncertain,
+    ))
 }
 
 struct PageItems {

@@ -268,3 +268,50 @@ fn generated_libreoffice_pdfs() {
         }
     }
 }
+
+/// reportlab PDFs in STSong-Light without ToUnicode: UniGB-UCS2-H strings (r01, r02) and
+/// the same rewritten to raw Adobe-GB1 CIDs under Identity-H (r03, r04).
+#[test]
+fn generated_pdfs_without_tounicode() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+    for stem in [
+        "r01-stsong-clean",
+        "r02-stsong-t3-bal",
+        "r03-gb1-cid-t3-res",
+        "r04-gb1-cid-clean",
+    ] {
+        let bytes = std::fs::read(dir.join(format!("{stem}.pdf")))
+            .unwrap_or_else(|e| panic!("{stem}: {e}"));
+        let doc = gouji_pdf::extract_pdf(&bytes, &Limits::default())
+            .unwrap_or_else(|e| panic!("{stem}: {e}"));
+        check_expected(&doc, &dir.join(format!("expected/{stem}.json")));
+        assert!(doc.warnings.is_empty(), "{stem}: {:?}", doc.warnings);
+    }
+}
+
+/// A LibreOffice PDF with its ToUnicode maps removed: the Type 1 subsets' glyphs are named
+/// `cidNNNNN`, so nothing can be decoded. That is a clear error, not Latin letters read
+/// through StandardEncoding (regression: it was read as garbage text).
+#[test]
+fn libreoffice_pdf_without_tounicode_is_undecodable() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus/p01-clean-table-break.pdf");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut doc = lopdf::Document::load_mem(&bytes).expect("corpus PDF loads");
+    let mut removed = 0;
+    for obj in doc.objects.values_mut() {
+        if let Ok(d) = obj.as_dict_mut()
+            && d.remove(b"ToUnicode").is_some()
+        {
+            removed += 1;
+        }
+    }
+    assert!(removed > 0);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write PDF");
+    match gouji_pdf::extract_pdf(&out, &Limits::default()) {
+        Err(gouji_pdf::PdfError::Undecodable { glyphs }) => assert!(glyphs > 1000),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(d) => panic!("decoded garbage: {:?}", d.blocks.first()),
+    }
+}
