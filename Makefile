@@ -1,7 +1,8 @@
 # gouji — the two commands a newcomer needs:
 #   make demo   run gouji over the bundled corpus (corpus/list.txt) into out/demo
 #   make test   formatting, lints, every test, and a check that corpus/ is current
-# Both need only the Rust toolchain (cargo, clippy, rustfmt) and python3.
+# Both need the Rust toolchain (cargo, clippy, rustfmt) and python3; they install the
+# Debian packages the tests use (tesseract with chi_sim, chromium) when missing.
 
 CARGO ?= cargo
 OUT ?= out/demo
@@ -15,7 +16,7 @@ build:
 deps-ocr:
 	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || \
 	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
-	    $$S apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim; }
+	    $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim; }
 
 demo: deps-ocr build
 	./target/release/gouji run corpus/list.txt --out $(OUT)
