@@ -6,7 +6,6 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use gouji_model::{Record, Status};
-use sha2::{Digest, Sha256};
 
 use crate::journal::probe_line;
 use crate::{BatchError, CELLS_CSV, FINDINGS_CSV, REPORTS_JSONL};
@@ -112,16 +111,9 @@ fn num(v: Option<f64>) -> String {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `source.sha256`, or the SHA-256 of the input when no document was read.
 pub fn report_id(rec: &Record) -> String {
-    match &rec.source.sha256 {
-        Some(s) if !s.is_empty() => s.clone(),
-        _ => hex(&Sha256::digest(rec.source.input.as_bytes())),
-    }
+    rec.report_id()
 }
 
 struct TmpOut {

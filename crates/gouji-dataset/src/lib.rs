@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use gouji_model::{Record, Severity};
 pub use rusqlite;
 use rusqlite::{Connection, Transaction, params};
-use sha2::{Digest, Sha256};
 
 /// File name of the dataset in the batch directory.
 pub const DATASET_FILE: &str = "gouji.sqlite";
@@ -116,17 +115,10 @@ pub const TABLES: [&str; 8] = [
     "labels",
 ];
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `source.sha256`, or the SHA-256 of the input when no document was read (the same
 /// `report_id` as the CSV files).
 pub fn report_id(rec: &Record) -> String {
-    match &rec.source.sha256 {
-        Some(s) if !s.is_empty() => s.clone(),
-        _ => hex(&Sha256::digest(rec.source.input.as_bytes())),
-    }
+    rec.report_id()
 }
 
 /// Writes `dir/gouji.sqlite` from `dir/reports.jsonl` and `dir/cross_findings.csv`

@@ -239,6 +239,20 @@ impl Record {
             .find(|c| c.table == table && c.row == row && c.col == col)
     }
 
+    /// The id that joins this record's rows across the output files: `source.sha256`, or
+    /// the SHA-256 of the input when no document was read. It repeats when one document
+    /// appears on several list lines (join on `line` within a run).
+    pub fn report_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match &self.source.sha256 {
+            Some(s) if !s.is_empty() => s.clone(),
+            _ => Sha256::digest(self.source.input.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
+
     /// The highest severity among the findings.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
