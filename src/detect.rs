@@ -100,6 +100,14 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
             gouji_msdoc::OleKind::Workbook => Format::Xls,
             gouji_msdoc::OleKind::Presentation => Format::Presentation,
             gouji_msdoc::OleKind::Other => Format::Unknown,
+            // A damaged compound file: the name is the only evidence left, and handing
+            // it to its reader gives the user that reader's precise error (e.g. "FAT
+            // chain loops") instead of "unsupported format".
+            gouji_msdoc::OleKind::Unreadable => match extension(name).as_deref() {
+                Some("xls" | "et" | "xlt") => Format::Xls,
+                Some("doc" | "wps" | "dot" | "wpt") => Format::Doc,
+                _ => Format::Unknown,
+            },
         };
     }
     if head.starts_with(b"\x89PNG")
@@ -145,6 +153,18 @@ fn looks_utf16(head: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// Regression: a `.xls` whose FAT loops could not be opened by the sniffer and came
+    /// out as "unsupported format: unknown"; it now reaches the xls reader, whose own
+    /// chain check names the loop.
+    #[test]
+    fn damaged_compound_file_is_judged_by_its_name() {
+        let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        ole.resize(1024, 0xFF);
+        assert_eq!(detect(&ole, "h07.xls"), Format::Xls);
+        assert_eq!(detect(&ole, "report.wps"), Format::Doc);
+        assert_eq!(detect(&ole, "blob"), Format::Unknown);
+    }
+
     #[test]
     fn content_beats_name() {
         assert_eq!(detect(b"%PDF-1.7\n...", "page.html"), Format::Pdf);
@@ -175,9 +195,12 @@ mod tests {
             let bytes = f(file).expect("corpus file");
             assert_eq!(detect(&bytes, name), want, "{file}");
         }
-        // A compound file with no stream gouji knows is not taken for a Word file.
+        // A compound file whose streams cannot be read is judged by its name, so the
+        // reader's own error says what is broken; see
+        // `damaged_compound_file_is_judged_by_its_name`.
         let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
         ole.resize(1024, 0);
-        assert_eq!(detect(&ole, "a.doc"), Format::Unknown);
+        assert_eq!(detect(&ole, "a.doc"), Format::Doc);
+        assert_eq!(detect(&ole, "a.bin"), Format::Unknown);
     }
 }

@@ -77,14 +77,17 @@ pub enum OleKind {
     Workbook,
     /// A `PowerPoint Document` stream: PowerPoint `.ppt` or WPS `.dps`.
     Presentation,
-    /// Some other compound file (or an unreadable one).
+    /// Some other compound file.
     Other,
+    /// A compound file whose header, FAT or directory cannot be read: its streams are
+    /// unknown, so only the file name can say what it was meant to be.
+    Unreadable,
 }
 
 /// Sniffs an OLE2 compound file by its root streams.
 pub fn sniff_ole(bytes: &[u8]) -> OleKind {
     let Ok(cf) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
-        return OleKind::Other;
+        return OleKind::Unreadable;
     };
     let has = |name: &str| cf.is_stream(format!("/{name}"));
     if has("WordDocument") {
