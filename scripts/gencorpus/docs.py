@@ -353,3 +353,8 @@ SPECS += _ocr_specs(D, m_bal, m_res)
 from .cases_ocr import scan_specs as _scan_specs  # noqa: E402
 
 SPECS += _scan_specs(D, m_bal)
+
+
+# Page breaks inside merged group cells of 表三 (issue 9, item 3).
+from .cases_pagebreak import specs as _pagebreak_specs  # noqa: E402
+SPECS += _pagebreak_specs(D)

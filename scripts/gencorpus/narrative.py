@@ -31,9 +31,9 @@ def sections(rep, stated, long=False):
     p1 = ["%d年，%s%s" % (year, rep.agency, FILLER[0])]
     p1.append("（一）主动公开。%s全年通过政府门户网站主动公开政府信息%d条，发布政策解读%d篇。"
               % (FILLER[1], 200 + len(rep.name) * 37 % 800, 5 + len(rep.name) % 20))
-    if long:
-        for i in range(9):
-            p1.append(FILLER[i % len(FILLER)] + FILLER[(i + 2) % len(FILLER)])
+    # `long`: True for 9 filler paragraphs, or a count (chooses where the page breaks).
+    for i in range(9 if long is True else int(long or 0)):
+        p1.append(FILLER[i % len(FILLER)] + FILLER[(i + 2) % len(FILLER)])
     sent = []
     if stated.get("new") is not None:
         sent.append("本年度共收到政府信息公开申请%s件" % fmt_number(stated["new"]))

@@ -240,6 +240,9 @@ def convert_all(jobs, out):
                 raise SystemExit("LibreOffice did not produce %s" % fname)
             if fname.endswith(".pdf"):
                 fix_pdf(produced)
+                if spec["office"].get("break_in_group"):
+                    from .cases_pagebreak import check_break_in_group
+                    check_break_in_group(produced, stem)
             shutil.copyfile(produced, os.path.join(out, fname))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
