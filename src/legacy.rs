@@ -239,11 +239,20 @@ struct RuleDef {
     id: String,
     kind: String,
     severity: Severity,
-    /// `list_sum`: the stated total; `narrative`: the stated number.
+    /// `list_sum`/`list_share`: the stated total; `narrative`: the stated number.
     total: String,
-    /// `list_sum`: one category.
+    /// `list_sum`/`list_share`: one category (capture 1 its count, optional capture 2
+    /// the share it states in per cent).
     #[serde(default)]
     item: String,
+    /// `list_sum`: where a list whose total is stated elsewhere in the report begins
+    /// ("主动公开政府信息的主要类别有："); empty: the list follows its total.
+    #[serde(default)]
+    list: String,
+    /// `list_sum`: `sentence` (the list ends at the first 。) or `sentences` (each
+    /// following sentence holding an item continues it: "其中，A…N条。B…M条。").
+    #[serde(default)]
+    scope: String,
     /// `narrative`: the 统计表 rows (any printed label of them) the number must equal.
     #[serde(default)]
     rows: Vec<String>,
@@ -263,6 +272,7 @@ struct Rule {
     def: RuleDef,
     total: Regex,
     item: Regex,
+    list: Option<Regex>,
 }
 
 fn rules() -> &'static [Rule] {
@@ -274,11 +284,20 @@ fn rules() -> &'static [Rule] {
         };
         f.rule
             .into_iter()
-            .filter(|d| matches!(d.kind.as_str(), "list_sum" | "narrative"))
+            .filter(|d| matches!(d.kind.as_str(), "list_sum" | "list_share" | "narrative"))
             .filter_map(|def| {
                 let total = Regex::new(&def.total).ok()?;
                 let item = Regex::new(&def.item).ok()?;
-                Some(Rule { def, total, item })
+                let list = match def.list.as_str() {
+                    "" => None,
+                    l => Some(Regex::new(l).ok()?),
+                };
+                Some(Rule {
+                    def,
+                    total,
+                    item,
+                    list,
+                })
             })
             .collect()
     })
@@ -288,12 +307,39 @@ fn rules() -> &'static [Rule] {
 /// 统计表 cells read from it.
 pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for p in doc.paragraphs() {
-        for r in rules() {
-            let at = p.at.to_string();
-            match r.def.kind.as_str() {
-                "narrative" => narrative(r, &p.text, &at, cells, &mut out),
-                _ => list_sums(r, &p.text, &at, &mut out),
+    let paragraphs: Vec<_> = doc.paragraphs().collect();
+    // For a list whose total is stated elsewhere: the report's first statement of it.
+    let stated: Vec<Option<(f64, String)>> = rules()
+        .iter()
+        .map(|r| {
+            r.list.as_ref()?;
+            paragraphs.iter().find_map(|q| {
+                let c = r.total.captures(&q.text)?;
+                let t = c.get(1)?.as_str().parse::<f64>().ok()?;
+                Some((t, c.get(0)?.as_str().to_string()))
+            })
+        })
+        .collect();
+    for p in &paragraphs {
+        let at = p.at.to_string();
+        for (r, stated) in rules().iter().zip(&stated) {
+            match (r.def.kind.as_str(), &r.list, stated) {
+                ("narrative", _, _) => narrative(r, &p.text, &at, cells, &mut out),
+                (_, Some(list), Some((total, stated))) => {
+                    for m in list.find_iter(&p.text) {
+                        let items = list_text(&p.text[m.end()..], &r.item, &r.def.scope);
+                        let quote = format!("{stated} … {}{items}", m.as_str());
+                        let ctx = ListCtx {
+                            r,
+                            total: *total,
+                            quote: &quote,
+                            at: &at,
+                        };
+                        evaluate_list(&ctx, items, &mut out);
+                    }
+                }
+                (_, Some(_), None) => {}
+                _ => list_after_total(r, &p.text, &at, &mut out),
             }
         }
     }
@@ -339,8 +385,26 @@ fn narrative(r: &Rule, text: &str, at: &str, cells: &[CellValue], out: &mut Vec<
     }
 }
 
-/// `list_sum`: each stated total against the sum of the list that follows it.
-fn list_sums(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
+/// The text of a list that starts at the beginning of `rest`: up to the first 。, or
+/// (scope `sentences`) over each following sentence that holds an item.
+fn list_text<'a>(rest: &'a str, item: &Regex, scope: &str) -> &'a str {
+    let first = rest.find('。').map_or(rest.len(), |i| i + '。'.len_utf8());
+    if scope != "sentences" {
+        return rest[..first].trim_end_matches('。');
+    }
+    let mut end = 0;
+    for sentence in rest.split_inclusive('。') {
+        if !item.is_match(sentence) {
+            break;
+        }
+        end += sentence.len();
+    }
+    &rest[..end]
+}
+
+/// A stated total with the list that follows it (`list_sum` without `list`, and
+/// `list_share`).
+fn list_after_total(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
     for caps in r.total.captures_iter(text) {
         let (Some(whole), Some(t)) = (caps.get(0), caps.get(1)) else {
             continue;
@@ -348,42 +412,142 @@ fn list_sums(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
         let Ok(total) = t.as_str().parse::<f64>() else {
             continue;
         };
-        let rest = &text[whole.end()..];
-        let list = &rest[..rest.find('。').unwrap_or(rest.len())];
-        let items: Vec<f64> = r
-            .item
-            .captures_iter(list)
-            .take(MAX_ITEMS)
-            .filter_map(|c| c.get(1)?.as_str().parse().ok())
-            .collect();
-        let sum: f64 = items.iter().sum();
-        if items.len() < 2 || sum == total {
+        let list = list_text(&text[whole.end()..], &r.item, &r.def.scope);
+        let quote = format!("{}{list}", whole.as_str());
+        let ctx = ListCtx {
+            r,
+            total,
+            quote: &quote,
+            at,
+        };
+        evaluate_list(&ctx, list, out);
+    }
+}
+
+/// One category of a list.
+#[derive(Debug, PartialEq)]
+struct Item {
+    count: f64,
+    /// The share the text states, in per cent.
+    pct: Option<f64>,
+    /// Decimals of that share as printed (its rounding).
+    pct_decimals: usize,
+    /// A catch-all category (其他…): its presence says the list means to be complete.
+    catch_all: bool,
+}
+
+fn items(item: &Regex, list: &str) -> Vec<Item> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for c in item.captures_iter(list).take(MAX_ITEMS) {
+        let (Some(whole), Some(n)) = (c.get(0), c.get(1)) else {
             continue;
-        }
-        let quote: String = text[whole.start()..whole.end() + list.len()]
-            .chars()
-            .take(300)
-            .collect();
-        out.push(Finding {
-            rule: r.def.id.clone(),
-            severity: r.def.severity,
-            table: None,
-            row: None,
-            col: None,
-            rows: Vec::new(),
-            expected: Some(sum),
-            found: Some(total),
-            cells: Vec::new(),
-            message: format!(
-                "{}: {} items sum to {sum}, stated {total}",
-                r.def.message,
-                items.len()
-            ),
-            quote: Some(quote),
-            at: Some(at.to_string()),
-            expected_share_pct: None,
-            found_share_pct: None,
+        };
+        let Ok(count) = n.as_str().parse() else {
+            continue;
+        };
+        let pct_raw = c.get(2).map(|m| m.as_str());
+        let label = list.get(from..whole.start()).unwrap_or("");
+        from = whole.end();
+        out.push(Item {
+            count,
+            pct: pct_raw.and_then(|p| p.parse().ok()),
+            pct_decimals: pct_raw
+                .and_then(|p| p.split_once('.'))
+                .map_or(0, |(_, d)| d.len()),
+            catch_all: label.contains("其他") || label.contains("其它"),
         });
+    }
+    out
+}
+
+/// How many numbers `text` prints (runs of digits, a decimal point inside one).
+fn numbers(text: &str) -> usize {
+    static NUM: OnceLock<Regex> = OnceLock::new();
+    NUM.get_or_init(|| Regex::new(r"\d+(?:\.\d+)?").expect("valid regex"))
+        .find_iter(text)
+        .count()
+}
+
+/// Where a list's finding comes from.
+struct ListCtx<'a> {
+    r: &'a Rule,
+    total: f64,
+    quote: &'a str,
+    at: &'a str,
+}
+
+/// `list_sum`: the items against the total. A list that states its own total ("在…的2026
+/// 条政府信息中，A…，B…") or breaks one down ("其中，A…N条。B…M条。") is read as
+/// complete, as the reports mean it: any difference fires. A list whose total is stated
+/// elsewhere ("主要类别有：…", the *main* categories) may leave some out, so a sum
+/// below the total fires only when the list says it is complete (a catch-all 其他
+/// category, or stated shares adding up to at least 95 %); a sum above it always does.
+/// `list_share`: each stated share against count / total, allowing one unit of its
+/// last printed decimal.
+fn evaluate_list(ctx: &ListCtx, list: &str, out: &mut Vec<Finding>) {
+    let items = items(&ctx.r.item, list);
+    if items.len() < 2 {
+        return;
+    }
+    let total = ctx.total;
+    if ctx.r.def.kind == "list_share" {
+        for it in &items {
+            let Some(pct) = it.pct else { continue };
+            let exact = it.count / total * 100.0;
+            let unit = 10f64.powi(-i32::try_from(it.pct_decimals).unwrap_or(0));
+            if total > 0.0 && (exact - pct).abs() > unit {
+                let scale = 10f64.powi(i32::try_from(it.pct_decimals).unwrap_or(0));
+                let shown = (exact * scale).round() / scale;
+                let msg = format!(
+                    "{}: {} of {total} is {shown}%, stated {pct}%",
+                    ctx.r.def.message, it.count
+                );
+                out.push(list_finding(ctx, Some(shown), Some(pct), msg));
+            }
+        }
+        return;
+    }
+    let sum: f64 = items.iter().map(|i| i.count).sum();
+    let shares: Option<f64> = items.iter().map(|i| i.pct).sum();
+    let complete = ctx.r.list.is_none()
+        || items.iter().any(|i| i.catch_all)
+        || shares.is_some_and(|s| s >= 95.0);
+    // A number of the list that no item read may be a category printed another way
+    // ("不予公开信息数1402。" without 条): a sum below the total is then a guess.
+    let read = items.len() + items.iter().filter(|i| i.pct.is_some()).count();
+    let all_read = numbers(list) <= read;
+    if sum > total || (sum < total && complete && all_read) {
+        let msg = format!(
+            "{}: {} items sum to {sum}, stated {total}",
+            ctx.r.def.message,
+            items.len()
+        );
+        out.push(list_finding(ctx, Some(sum), Some(total), msg));
+    }
+}
+
+fn list_finding(
+    ctx: &ListCtx,
+    expected: Option<f64>,
+    found: Option<f64>,
+    message: String,
+) -> Finding {
+    Finding {
+        rule: ctx.r.def.id.clone(),
+        severity: ctx.r.def.severity,
+        table: None,
+        row: None,
+        col: None,
+        rows: Vec::new(),
+        expected,
+        found,
+        cells: Vec::new(),
+        message,
+        quote: Some(ctx.quote.chars().take(300).collect()),
+        at: Some(ctx.at.to_string()),
+        expected_share_pct: None,
+        found_share_pct: None,
     }
 }
 
@@ -405,7 +569,97 @@ mod tests {
 
     #[test]
     fn rules_load() {
-        assert_eq!(rules().len(), 2);
+        // Every rule of templates/legacy.toml compiles (a bad regex would drop it).
+        assert_eq!(rules().len(), 6);
+    }
+
+    fn rule(id: &str, kind: &str) -> &'static Rule {
+        rules()
+            .iter()
+            .find(|r| r.def.id == id && r.def.kind == kind)
+            .expect("rule in templates/legacy.toml")
+    }
+
+    #[test]
+    fn a_list_ends_at_its_sentence_or_runs_over_item_sentences() {
+        let item = Regex::new(r"(\d+)条").expect("regex");
+        let rest = "A 3条，B 4条。C 5条。结束了。";
+        assert_eq!(list_text(rest, &item, "sentence"), "A 3条，B 4条");
+        assert_eq!(list_text(rest, &item, "sentences"), "A 3条，B 4条。C 5条。");
+        assert_eq!(list_text("无句号 1条", &item, "sentence"), "无句号 1条");
+    }
+
+    #[test]
+    fn items_read_count_share_and_catch_all() {
+        let r = rule("L-SUM", "list_sum");
+        let got = items(&r.item, "甲类信息12条，占0.63%；其他信息3条");
+        assert_eq!(
+            got,
+            vec![
+                Item {
+                    count: 12.0,
+                    pct: Some(0.63),
+                    pct_decimals: 2,
+                    catch_all: false
+                },
+                Item {
+                    count: 3.0,
+                    pct: None,
+                    pct_decimals: 0,
+                    catch_all: true
+                },
+            ]
+        );
+    }
+
+    fn findings(text: &str) -> Vec<(String, Option<f64>, Option<f64>)> {
+        let mut doc = Document::default();
+        doc.blocks.push(Block::Paragraph(gouji_doc::Paragraph {
+            text: text.to_string(),
+            at: gouji_doc::Provenance::default(),
+        }));
+        check(&doc, &[])
+            .into_iter()
+            .map(|f| (f.rule, f.expected, f.found))
+            .collect()
+    }
+
+    #[test]
+    fn a_main_category_list_short_of_the_total_is_not_a_finding() {
+        // "主要类别" may leave categories out: short without a catch-all is no finding.
+        let t = "2014年主动公开政府信息100条。主动公开政府信息的主要类别有：甲类信息30条，乙类信息20条。";
+        assert!(findings(t).is_empty());
+        // With 其他 it claims to be complete; above the total it is always wrong.
+        let t = "2014年主动公开政府信息100条。主动公开政府信息的主要类别有：甲类信息30条，其他信息20条。";
+        assert_eq!(findings(t), vec![("L-SUM".into(), Some(50.0), Some(100.0))]);
+        let t = "2014年主动公开政府信息100条。主动公开政府信息的主要类别有：甲类信息80条，乙类信息40条。";
+        assert_eq!(
+            findings(t),
+            vec![("L-SUM".into(), Some(120.0), Some(100.0))]
+        );
+    }
+
+    #[test]
+    fn shares_allow_their_printed_rounding() {
+        // 1/3 = 33.33…%: "33.3%" and "33%" are right, "34%" is not.
+        let ok = "在网站主动公开的3条政府信息中，甲类信息1条，占33.3%；乙类信息2条，占66.7%。";
+        assert!(findings(ok).is_empty());
+        let bad = "在网站主动公开的3条政府信息中，甲类信息1条，占35%；乙类信息2条，占66%。";
+        assert_eq!(
+            findings(bad),
+            vec![("L-PCT".into(), Some(33.0), Some(35.0))]
+        );
+    }
+
+    #[test]
+    fn a_list_with_an_unread_number_is_never_reported_short() {
+        let t = "信息总数100条，其中主动公开政府信息50条，不予公开信息数50。";
+        assert!(findings(t).is_empty());
+        let t = "信息总数100条，其中主动公开政府信息50条，依申请公开信息数40条。";
+        assert_eq!(
+            findings(t),
+            vec![("L-PARTS".into(), Some(90.0), Some(100.0))]
+        );
     }
 
     #[test]
