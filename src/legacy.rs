@@ -284,7 +284,12 @@ fn rules() -> &'static [Rule] {
         };
         f.rule
             .into_iter()
-            .filter(|d| matches!(d.kind.as_str(), "list_sum" | "list_share" | "narrative"))
+            .filter(|d| {
+                matches!(
+                    d.kind.as_str(),
+                    "list_sum" | "list_share" | "narrative" | "rate"
+                )
+            })
             .filter_map(|def| {
                 let total = Regex::new(&def.total).ok()?;
                 let item = Regex::new(&def.item).ok()?;
@@ -325,6 +330,7 @@ pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
         for (r, stated) in rules().iter().zip(&stated) {
             match (r.def.kind.as_str(), &r.list, stated) {
                 ("narrative", _, _) => narrative(r, &p.text, &at, cells, &mut out),
+                ("rate", _, _) => rate(r, &p.text, &at, &mut out),
                 (_, Some(list), Some((total, stated))) => {
                     for m in list.find_iter(&p.text) {
                         let items = list_text(&p.text[m.end()..], &r.item, &r.def.scope);
@@ -344,6 +350,49 @@ pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// `rate`: a stated rate against the two counts it is the ratio of ("受理117件，办结171
+/// 件，办结率100%": 171 / 117 is 146 %), allowing one unit of the rate's last printed
+/// decimal.
+fn rate(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
+    for caps in r.total.captures_iter(text) {
+        let num = |i: usize| caps.get(i)?.as_str().parse::<f64>().ok();
+        let (Some(whole), Some(base), Some(part), Some(pct)) =
+            (caps.get(0), num(1), num(2), num(3))
+        else {
+            continue;
+        };
+        let decimals = caps
+            .get(3)
+            .and_then(|m| m.as_str().split_once('.'))
+            .map_or(0, |(_, d)| d.len());
+        let d = i32::try_from(decimals).unwrap_or(0);
+        let exact = part / base * 100.0;
+        if base <= 0.0 || (exact - pct).abs() <= 10f64.powi(-d) {
+            continue;
+        }
+        let shown = (exact * 10f64.powi(d)).round() / 10f64.powi(d);
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: None,
+            row: None,
+            col: None,
+            rows: Vec::new(),
+            expected: Some(shown),
+            found: Some(pct),
+            cells: Vec::new(),
+            message: format!(
+                "{}: {part} of {base} is {shown}%, stated {pct}%",
+                r.def.message
+            ),
+            quote: Some(whole.as_str().chars().take(300).collect()),
+            at: Some(at.to_string()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
 }
 
 /// `narrative`: a number the text states against the 统计表 cell its labels name; no
@@ -570,7 +619,7 @@ mod tests {
     #[test]
     fn rules_load() {
         // Every rule of templates/legacy.toml compiles (a bad regex would drop it).
-        assert_eq!(rules().len(), 6);
+        assert_eq!(rules().len(), 9);
     }
 
     fn rule(id: &str, kind: &str) -> &'static Rule {
@@ -649,6 +698,18 @@ mod tests {
             findings(bad),
             vec![("L-PCT".into(), Some(33.0), Some(35.0))]
         );
+    }
+
+    #[test]
+    fn a_rate_allows_its_printed_rounding() {
+        assert!(findings("共受理申请3件，办结2件，办结率66.7%。").is_empty());
+        assert!(findings("共受理申请3件，办结2件，办结率67%。").is_empty());
+        assert_eq!(
+            findings("共受理审批事项117件，办结171件，办结率100%。"),
+            vec![("L-RATE".into(), Some(146.0), Some(100.0))]
+        );
+        // No base, no rate.
+        assert!(findings("受理申请0件，办结0件，办结率100%。").is_empty());
     }
 
     #[test]
