@@ -83,7 +83,16 @@ pub struct YearSummary {
     pub cells: HashMap<(String, String, String), f64>,
     /// Per `same` rule: fingerprint of its tables' numbers and how many are non-zero.
     pub fingerprints: Vec<(u64, usize)>,
+    /// Rows whose numbers can be read several ways (a legacy 统计表 row whose digits run
+    /// together), by (table, row): each reading gives the row's cells by column.
+    pub alternatives: HashMap<(String, String), Vec<Reading>>,
 }
+
+/// One way to read a row: its cells' values by column.
+pub type Reading = Vec<(String, f64)>;
+
+/// Most combinations of readings tried for one rule instance.
+const MAX_COMBINATIONS: usize = 10_000;
 
 /// Reduces a record to what the cross-year rules need; `None` when the report has no
 /// agency or year to group by.
@@ -94,6 +103,7 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
         return None;
     }
     let mut cells = HashMap::new();
+    let mut alternatives = HashMap::new();
     let mut fingerprints = Vec::new();
     for rule in rules() {
         match rule.kind {
@@ -102,6 +112,17 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
                 for c in r.cells.iter().filter(|c| &c.table == t) {
                     if let Some(v) = c.value {
                         cells.insert((c.table.clone(), c.row.clone(), c.col.clone()), v);
+                    } else if c.table == "legacy" && c.col == crate::legacy::COLS[0] {
+                        let alt: Vec<Reading> = crate::legacy::readings(&c.raw)
+                            .into_iter()
+                            .map(|(a, b)| {
+                                let [ca, cb] = crate::legacy::COLS;
+                                vec![(ca.to_string(), a), (cb.to_string(), b)]
+                            })
+                            .collect();
+                        if alt.len() > 1 {
+                            alternatives.insert((c.table.clone(), c.row.clone()), alt);
+                        }
                     }
                 }
             }
@@ -131,6 +152,7 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
         template: r.report.template.clone(),
         cells,
         fingerprints,
+        alternatives,
     })
 }
 
@@ -227,11 +249,17 @@ fn new_finding(
     }
 }
 
+/// One term of a rule instance: a known cell, or a column of a row read several ways.
+enum Operand {
+    Known(f64),
+    /// Index into the instance's ambiguous rows, and the column.
+    Alt(usize, String),
+}
+
 fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Vec<CrossFinding>) {
     let Some(t) = rule.table.as_deref() else {
         return;
     };
-    // Lines of the rule: the listed rows, or every column printed in this report.
     // Lines of the rule: the listed rows, or every row (per = "row" without `rows`, for
     // tables whose rows are the report's own labels) or column printed in this report.
     let printed = |pick: fn(&(String, String, String)) -> &String| {
@@ -241,6 +269,14 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
             .filter(|k| k.0 == t)
             .map(|k| pick(k).clone())
             .collect();
+        if matches!(rule.per, Some(Per::Row)) {
+            v.extend(
+                cur.alternatives
+                    .keys()
+                    .filter(|k| k.0 == t)
+                    .map(|k| k.1.clone()),
+            );
+        }
         v.sort();
         v.dedup();
         v
@@ -250,38 +286,8 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
         Some(Per::Row) => rule.rows.clone(),
         _ => printed(|k| &k.2),
     };
-    'line: for line in &lines {
-        let mut sides = [0.0f64; 2];
-        let mut refs: Vec<CellRef> = Vec::new();
-        for (side, terms) in [&rule.lhs, &rule.rhs].into_iter().enumerate() {
-            for term_s in terms {
-                let (neg, is_prev, key) = term(term_s);
-                let (row, col) = match rule.per {
-                    Some(Per::Row) => (line.as_str(), key),
-                    _ => (key, line.as_str()),
-                };
-                let src = if is_prev { prev } else { cur };
-                let Some(v) = src
-                    .cells
-                    .get(&(t.to_string(), row.to_string(), col.to_string()))
-                else {
-                    continue 'line;
-                };
-                sides[side] += if neg { -v } else { *v };
-                if !is_prev {
-                    refs.push((t.to_string(), row.to_string(), col.to_string()));
-                }
-            }
-        }
-        if (sides[0] - sides[1]).abs() > 1e-6 {
-            let (row, col) = match rule.per {
-                Some(Per::Row) => (line.as_str(), term(&rule.lhs[0]).2),
-                _ => (term(&rule.lhs[0]).2, line.as_str()),
-            };
-            let mut f = new_finding(rule, Some(t), Some(row), Some(col), cur, prev);
-            f.expected = Some(sides[1]);
-            f.found = Some(sides[0]);
-            f.cells = refs;
+    for line in &lines {
+        if let Some(f) = balance_line(rule, t, line, cur, prev) {
             out.push(CrossFinding {
                 line: cur.line,
                 input: cur.input.clone(),
@@ -290,6 +296,118 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
             });
         }
     }
+}
+
+/// One instance of a balance rule. Rows read several ways are tried in every reading
+/// (one reading per row and year): the finding stands only when none balances.
+fn balance_line(
+    rule: &CrossRule,
+    t: &str,
+    line: &str,
+    cur: &YearSummary,
+    prev: &YearSummary,
+) -> Option<Finding> {
+    let mut terms: Vec<Vec<(bool, Operand)>> = Vec::new();
+    let mut alts: Vec<(bool, String)> = Vec::new();
+    let mut refs: Vec<CellRef> = Vec::new();
+    for terms_of_side in [&rule.lhs, &rule.rhs] {
+        let mut side = Vec::new();
+        for term_s in terms_of_side {
+            let (neg, is_prev, key) = term(term_s);
+            let (row, col) = match rule.per {
+                Some(Per::Row) => (line, key),
+                _ => (key, line),
+            };
+            let src = if is_prev { prev } else { cur };
+            let cell = (t.to_string(), row.to_string(), col.to_string());
+            let op = if let Some(v) = src.cells.get(&cell) {
+                Operand::Known(*v)
+            } else if src
+                .alternatives
+                .contains_key(&(t.to_string(), row.to_string()))
+            {
+                let k = (is_prev, row.to_string());
+                let i = alts.iter().position(|a| *a == k).unwrap_or_else(|| {
+                    alts.push(k);
+                    alts.len() - 1
+                });
+                Operand::Alt(i, col.to_string())
+            } else {
+                return None;
+            };
+            side.push((neg, op));
+            if !is_prev {
+                refs.push(cell);
+            }
+        }
+        terms.push(side);
+    }
+    let options: Vec<&Vec<Reading>> = alts
+        .iter()
+        .map(|(is_prev, row)| {
+            let src = if *is_prev { prev } else { cur };
+            src.alternatives.get(&(t.to_string(), row.clone()))
+        })
+        .collect::<Option<_>>()?;
+    let n = options
+        .iter()
+        .try_fold(1usize, |a, o| a.checked_mul(o.len()))?;
+    if n > MAX_COMBINATIONS {
+        return None;
+    }
+    let value = |op: &Operand, pick: &[usize]| -> Option<f64> {
+        match op {
+            Operand::Known(v) => Some(*v),
+            Operand::Alt(i, col) => options[*i][pick[*i]]
+                .iter()
+                .find(|(c, _)| c == col)
+                .map(|(_, v)| *v),
+        }
+    };
+    let sides = |pick: &[usize]| -> Option<[f64; 2]> {
+        let mut s = [0.0f64; 2];
+        for (k, side) in terms.iter().enumerate() {
+            for (neg, op) in side {
+                let v = value(op, pick)?;
+                s[k] += if *neg { -v } else { v };
+            }
+        }
+        Some(s)
+    };
+    let mut pick = vec![0usize; options.len()];
+    let mut first = None;
+    for _ in 0..n {
+        let s = sides(&pick)?;
+        if (s[0] - s[1]).abs() <= 1e-6 {
+            return None;
+        }
+        first.get_or_insert(s);
+        // Next combination (odometer).
+        for (k, p) in pick.iter_mut().enumerate() {
+            *p += 1;
+            if *p < options[k].len() {
+                break;
+            }
+            *p = 0;
+        }
+    }
+    let s = first?;
+    let (row, col) = match rule.per {
+        Some(Per::Row) => (line, term(&rule.lhs[0]).2),
+        _ => (term(&rule.lhs[0]).2, line),
+    };
+    let mut f = new_finding(rule, Some(t), Some(row), Some(col), cur, prev);
+    if alts.is_empty() {
+        f.expected = Some(s[1]);
+        f.found = Some(s[0]);
+    } else {
+        f.message = format!(
+            "{} in every reading of the digits run together ({n} tried)",
+            f.message
+        );
+    }
+    f.cells = refs;
+    Some(f)
 }
 
 #[cfg(test)]
@@ -329,6 +447,68 @@ mod tests {
             errors: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// A legacy report whose 统计表 row `主动公开` prints `raw` (digits run together, or
+    /// two numbers).
+    fn legacy(year: i32, raw: &str) -> Record {
+        let mut r = rec(year, &[]);
+        r.report.template = "legacy".into();
+        let split: Vec<&str> = raw.split(' ').collect();
+        for (i, col) in crate::legacy::COLS.iter().enumerate() {
+            let (value, raw) = match split.as_slice() {
+                [a, b] => (
+                    Some([a, b][i].parse().unwrap_or(0.0)),
+                    [a, b][i].to_string(),
+                ),
+                _ => (None, raw.to_string()),
+            };
+            r.cells.push(CellValue {
+                table: "legacy".into(),
+                row: "主动公开".into(),
+                col: col.to_string(),
+                value,
+                raw,
+                unit: None,
+                at: String::new(),
+                ocr: false,
+                inferred: false,
+            });
+        }
+        r
+    }
+
+    fn cumulative(a: &Record, b: &Record) -> usize {
+        let sums = [summarize(a, 1), summarize(b, 2)].map(|s| s.expect("summary"));
+        check(&sums)
+            .iter()
+            .filter(|f| f.finding.rule == "X-CUMULATIVE")
+            .count()
+    }
+
+    #[test]
+    fn digits_run_together_chain_if_some_reading_does() {
+        // 2949|81916 (one of four readings) + 3460 = 85376: chains, no finding.
+        assert_eq!(
+            cumulative(&legacy(2015, "294981916"), &legacy(2016, "3460 85376")),
+            0
+        );
+        // Both years run together: 81916 + 3460 = 85376 in one pair of readings.
+        assert_eq!(
+            cumulative(&legacy(2015, "294981916"), &legacy(2016, "346085376")),
+            0
+        );
+        // 85376 + 2122 ≠ 10037, and no other reading of 212210037 chains either.
+        assert_eq!(
+            cumulative(&legacy(2016, "3460 85376"), &legacy(2017, "212210037")),
+            1
+        );
+        // A row with one reading only is a value, not an alternative.
+        let s = summarize(&legacy(2016, "346085376"), 1).expect("summary");
+        assert_eq!(
+            s.alternatives.values().map(Vec::len).collect::<Vec<_>>(),
+            [3]
+        );
     }
 
     #[test]

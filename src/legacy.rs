@@ -23,7 +23,7 @@ const MAX_ROWS: usize = 200;
 /// Units the 统计表 prints in its 计量单位 column.
 const UNITS: [char; 4] = ['条', '件', '元', '次'];
 /// Column keys: the year column (`2013年度`) is `本年`, then `历年累计`.
-const COLS: [&str; 2] = ["本年", "历年累计"];
+pub const COLS: [&str; 2] = ["本年", "历年累计"];
 
 /// What was read from a legacy report's 统计表.
 #[derive(Debug, Default)]
@@ -34,6 +34,18 @@ pub struct LegacyTable {
     pub warnings: Vec<String>,
     /// A 统计表 header was found at all.
     pub found: bool,
+    /// Each `其中：1.… 2.…` breakdown: the parent row and its item rows (normalised
+    /// labels), `None` when one of them could not be read at all.
+    pub groups: Vec<Option<Group>>,
+}
+
+/// A row of the 统计表 and the rows its `其中` lists as its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The row broken down.
+    pub parent: String,
+    /// Its parts, in printed order.
+    pub parts: Vec<String>,
 }
 
 /// Reads the 统计表 of a legacy report, if it prints one.
@@ -95,6 +107,7 @@ fn read_rows(body: &str, at: &str, out: &mut LegacyTable) {
     let chars: Vec<char> = body.chars().collect();
     let mut i = 0;
     let mut rows = 0;
+    let mut groups = GroupScan::default();
     while i < chars.len() && rows < MAX_ROWS {
         let Some((label, unit_at)) = next_label(&chars, i) else {
             break;
@@ -103,24 +116,96 @@ fn read_rows(body: &str, at: &str, out: &mut LegacyTable) {
         i = end;
         rows += 1;
         let row = normalise_label(&label);
-        if row.is_empty() {
-            continue;
-        }
-        match split_numbers(&nums) {
-            Split::Pair(a, b) => {
-                for (col, raw) in COLS.iter().zip([a, b]) {
-                    out.cells.push(cell(&row, col, &raw, chars[unit_at], at));
-                }
+        let read = !row.is_empty() && read_row(&row, &nums, chars[unit_at], at, out);
+        groups.push(&label, &row, read);
+    }
+    out.groups = groups.finish();
+}
+
+/// One row's numbers as cells; false when they could not be read at all.
+fn read_row(row: &str, nums: &str, unit: char, at: &str, out: &mut LegacyTable) -> bool {
+    match split_numbers(nums) {
+        Split::Pair(a, b) => {
+            for (col, raw) in COLS.iter().zip([a, b]) {
+                out.cells.push(cell(row, col, &raw, unit, at));
             }
-            Split::Ambiguous(raw) => out.warnings.push(format!(
+            true
+        }
+        Split::Ambiguous(raw) => {
+            // Both cells are printed but their values are unknown: value null, raw the
+            // digits of the two columns as printed. Checks consider every reading.
+            for col in COLS {
+                let mut c = cell(row, col, &raw, unit, at);
+                c.value = None;
+                out.cells.push(c);
+            }
+            out.warnings.push(format!(
                 "legacy 统计表 row {row:?}: digits {raw:?} run together and can be split \
-                 into 本年/历年累计 in more than one way; row left out"
-            )),
-            Split::Other(raw) => out.warnings.push(format!(
+                 into 本年/历年累计 in more than one way; its values are left out"
+            ));
+            true
+        }
+        Split::Other(raw) => {
+            out.warnings.push(format!(
                 "legacy 统计表 row {row:?}: {raw:?} is not one number per column; row left out"
-            )),
+            ));
+            false
         }
     }
+}
+
+/// Builds the `其中` groups while rows are read: a row whose printed label starts with
+/// 其中 opens a group under the row before it; item-numbered rows (`2、…`) continue it.
+#[derive(Default)]
+struct GroupScan {
+    prev: Option<(String, bool)>,
+    open: Option<(Group, bool)>,
+    done: Vec<Option<Group>>,
+}
+
+impl GroupScan {
+    fn push(&mut self, label: &str, row: &str, read: bool) {
+        let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        let numbered = label.chars().next().is_some_and(|c| c.is_ascii_digit());
+        if label.starts_with("其中") {
+            self.close();
+            if let Some((parent, ok)) = self.prev.take() {
+                let g = Group {
+                    parent,
+                    parts: vec![row.to_string()],
+                };
+                self.open = Some((g, ok && read));
+            }
+        } else if numbered && let Some((g, ok)) = &mut self.open {
+            g.parts.push(row.to_string());
+            *ok &= read;
+        } else {
+            self.close();
+        }
+        self.prev = Some((row.to_string(), read));
+    }
+
+    fn close(&mut self) {
+        if let Some((g, ok)) = self.open.take() {
+            self.done.push(ok.then_some(g));
+        }
+    }
+
+    fn finish(mut self) -> Vec<Option<Group>> {
+        self.close();
+        self.done
+    }
+}
+
+/// Every way a row's printed numbers can be read as (本年, 历年累计): the one pair of a
+/// row read as printed, or each split of digits run together that has no leading zero
+/// and 本年 ≤ 历年累计. Empty for anything else.
+pub fn readings(raw: &str) -> Vec<(f64, f64)> {
+    let d = raw.trim();
+    split_points(d)
+        .into_iter()
+        .filter_map(|k| Some((d[..k].parse().ok()?, d[k..].parse().ok()?)))
+        .collect()
 }
 
 /// The next row label: text from `i` up to a unit character that a number follows.
@@ -176,25 +261,29 @@ fn split_numbers(s: &str) -> Split {
     let toks: Vec<&str> = s.split_whitespace().collect();
     match toks.as_slice() {
         [a, b] => Split::Pair(a.to_string(), b.to_string()),
-        [d] if d.len() >= 2 && d.len() <= 24 => {
-            let ok: Vec<(usize, u128, u128)> = (1..d.len())
-                .filter_map(|k| {
-                    let (a, b) = d.split_at(k);
-                    let lead = |x: &str| x.len() > 1 && x.starts_with('0');
-                    if lead(a) || lead(b) {
-                        return None;
-                    }
-                    let (x, y) = (a.parse::<u128>().ok()?, b.parse::<u128>().ok()?);
-                    (x <= y).then_some((k, x, y))
-                })
-                .collect();
-            match ok.as_slice() {
-                [(k, _, _)] => Split::Pair(d[..*k].to_string(), d[*k..].to_string()),
-                _ => Split::Ambiguous(d.to_string()),
-            }
-        }
+        [d] => match split_points(d).as_slice() {
+            [k] => Split::Pair(d[..*k].to_string(), d[*k..].to_string()),
+            [] => Split::Other(s.to_string()),
+            _ => Split::Ambiguous(d.to_string()),
+        },
         _ => Split::Other(s.to_string()),
     }
+}
+
+/// Where a run of 2–24 digits can be cut into (本年, 历年累计): no leading zero on either
+/// side and 本年 ≤ 历年累计 (the cumulative includes the year).
+fn split_points(d: &str) -> Vec<usize> {
+    if d.len() < 2 || d.len() > 24 || !d.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    (1..d.len())
+        .filter(|&k| {
+            let (a, b) = d.split_at(k);
+            let lead = |x: &str| x.len() > 1 && x.starts_with('0');
+            let le = a.parse::<u128>().ok() <= b.parse::<u128>().ok();
+            !lead(a) && !lead(b) && le
+        })
+        .collect()
 }
 
 /// The printed label without spaces, the `其中：` lead-in and its item number.
@@ -240,6 +329,7 @@ struct RuleDef {
     kind: String,
     severity: Severity,
     /// `list_sum`/`list_share`: the stated total; `narrative`: the stated number.
+    #[serde(default)]
     total: String,
     /// `list_sum`/`list_share`: one category (capture 1 its count, optional capture 2
     /// the share it states in per cent).
@@ -287,7 +377,7 @@ fn rules() -> &'static [Rule] {
             .filter(|d| {
                 matches!(
                     d.kind.as_str(),
-                    "list_sum" | "list_share" | "narrative" | "rate"
+                    "list_sum" | "list_share" | "narrative" | "rate" | "breakdown"
                 )
             })
             .filter_map(|def| {
@@ -310,8 +400,14 @@ fn rules() -> &'static [Rule] {
 
 /// The legacy checks (`templates/legacy.toml`) over the document's paragraphs and the
 /// 统计表 cells read from it.
-pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
+pub fn check(doc: &Document, table: &LegacyTable) -> Vec<Finding> {
+    let cells = table.cells.as_slice();
     let mut out = Vec::new();
+    for r in rules().iter().filter(|r| r.def.kind == "breakdown") {
+        for g in table.groups.iter().flatten() {
+            breakdown(r, g, cells, &mut out);
+        }
+    }
     let paragraphs: Vec<_> = doc.paragraphs().collect();
     // For a list whose total is stated elsewhere: the report's first statement of it.
     let stated: Vec<Option<(f64, String)>> = rules()
@@ -331,6 +427,7 @@ pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
             match (r.def.kind.as_str(), &r.list, stated) {
                 ("narrative", _, _) => narrative(r, &p.text, &at, cells, &mut out),
                 ("rate", _, _) => rate(r, &p.text, &at, &mut out),
+                ("breakdown", _, _) => {}
                 (_, Some(list), Some((total, stated))) => {
                     for m in list.find_iter(&p.text) {
                         let items = list_text(&p.text[m.end()..], &r.item, &r.def.scope);
@@ -350,6 +447,134 @@ pub fn check(doc: &Document, cells: &[CellValue]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Most combinations of readings tried for one breakdown.
+const MAX_COMBINATIONS: usize = 10_000;
+
+/// A row's possible (本年, 历年累计): the cells' values, or every reading of digits run
+/// together; `None` when a cell is missing or unreadable.
+fn row_readings(cells: &[CellValue], row: &str) -> Option<Vec<(f64, f64)>> {
+    let get = |col: &str| cells.iter().find(|c| c.row == row && c.col == col);
+    let (a, b) = (get(COLS[0])?, get(COLS[1])?);
+    match (a.value, b.value) {
+        (Some(x), Some(y)) => Some(vec![(x, y)]),
+        _ => {
+            let r = readings(&a.raw);
+            (!r.is_empty()).then_some(r)
+        }
+    }
+}
+
+/// Every choice of one reading per row (odometer order), or `None` past the cap.
+fn combinations(options: &[Vec<(f64, f64)>]) -> Option<Vec<Vec<(f64, f64)>>> {
+    let n = options
+        .iter()
+        .try_fold(1usize, |acc, o| acc.checked_mul(o.len()))?;
+    if n == 0 || n > MAX_COMBINATIONS {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut idx = vec![0usize; options.len()];
+    loop {
+        out.push(idx.iter().zip(options).map(|(&i, o)| o[i]).collect());
+        let mut k = 0;
+        while k < idx.len() {
+            idx[k] += 1;
+            if idx[k] < options[k].len() {
+                break;
+            }
+            idx[k] = 0;
+            k += 1;
+        }
+        if k == idx.len() {
+            return Some(out);
+        }
+    }
+}
+
+/// `breakdown`: a 统计表 row against its `其中` parts, per column. Rows whose digits run
+/// together are tried in every reading: the finding stands only when no reading adds up,
+/// so it never rests on a guessed split.
+fn breakdown(r: &Rule, g: &Group, cells: &[CellValue], out: &mut Vec<Finding>) {
+    let rows: Vec<&str> = std::iter::once(g.parent.as_str())
+        .chain(g.parts.iter().map(String::as_str))
+        .collect();
+    let Some(options) = rows
+        .iter()
+        .map(|row| row_readings(cells, row))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let exact = options.iter().all(|o| o.len() == 1);
+    let Some(combos) = combinations(&options) else {
+        return;
+    };
+    let side = |c: &[(f64, f64)], j: usize| {
+        let pick = |p: &(f64, f64)| if j == 0 { p.0 } else { p.1 };
+        (pick(&c[0]), c[1..].iter().map(pick).sum::<f64>())
+    };
+    let adds_up = |c: &[(f64, f64)], j: usize| {
+        let (total, sum) = side(c, j);
+        (total - sum).abs() < 1e-6
+    };
+    for (j, col) in COLS.iter().enumerate() {
+        if combos.iter().any(|c| adds_up(c, j)) {
+            continue;
+        }
+        let (found, expected) = side(&combos[0], j);
+        let message = if exact {
+            format!(
+                "{}: {} = {expected}, printed {found}",
+                r.def.message,
+                g.parts.join(" + ")
+            )
+        } else {
+            let runs: Vec<String> = rows
+                .iter()
+                .zip(&options)
+                .filter(|(_, o)| o.len() > 1)
+                .filter_map(|(row, _)| {
+                    let c = cells.iter().find(|c| c.row == *row)?;
+                    Some(format!(
+                        "{row} {} ({} readings)",
+                        c.raw,
+                        readings(&c.raw).len()
+                    ))
+                })
+                .collect();
+            format!(
+                "{}: {} ≠ {} in every reading of the digits run together ({})",
+                r.def.message,
+                g.parts.join(" + "),
+                g.parent,
+                runs.join("; ")
+            )
+        };
+        out.push(Finding {
+            rule: r.def.id.clone(),
+            severity: r.def.severity,
+            table: Some("legacy".into()),
+            row: Some(g.parent.clone()),
+            col: Some(col.to_string()),
+            rows: g.parts.clone(),
+            expected: exact.then_some(expected),
+            found: exact.then_some(found),
+            cells: rows
+                .iter()
+                .map(|row| ("legacy".to_string(), row.to_string(), col.to_string()))
+                .collect(),
+            message,
+            quote: None,
+            at: cells
+                .iter()
+                .find(|c| c.row == g.parent)
+                .map(|c| c.at.clone()),
+            expected_share_pct: None,
+            found_share_pct: None,
+        });
+    }
 }
 
 /// `rate`: a stated rate against the two counts it is the ratio of ("受理117件，办结171
@@ -617,9 +842,71 @@ mod tests {
     }
 
     #[test]
+    fn readings_are_the_splits_the_table_allows() {
+        assert_eq!(
+            readings("346085376"),
+            [(3.0, 46085376.0), (34.0, 6085376.0), (3460.0, 85376.0)]
+        );
+        assert_eq!(readings("07"), [(0.0, 7.0)]);
+        assert!(readings("10").is_empty());
+        assert!(readings("1 2").is_empty());
+    }
+
+    fn read_table(body: &str) -> LegacyTable {
+        let mut doc = Document::default();
+        let text = format!("统计表 指标名称 计量单位 2012年度 历年累计 {body}");
+        doc.blocks.push(Block::Paragraph(gouji_doc::Paragraph {
+            text,
+            at: gouji_doc::Provenance::default(),
+        }));
+        read(&doc)
+    }
+
+    #[test]
+    fn groups_follow_the_printed_breakdown() {
+        let t = read_table(
+            "主动公开信息数 条 10 20 其中：1.网站公开 条 8 18 2.政府公报公开 条 2 2 \
+             受理申请数 条 3 4 行政复议数 条 0 0",
+        );
+        let g = Group {
+            parent: "主动公开信息数".into(),
+            parts: vec!["网站公开".into(), "政府公报公开".into()],
+        };
+        assert_eq!(t.groups, vec![Some(g)]);
+        assert!(check(&Document::default(), &t).is_empty());
+        // One part short in 本年 only: one finding, with the printed numbers.
+        let t =
+            read_table("主动公开信息数 条 10 20 其中：1.网站公开 条 7 18 2.政府公报公开 条 2 2");
+        let f = check(&Document::default(), &t);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].col.as_deref(), f[0].expected, f[0].found),
+            (Some("本年"), Some(9.0), Some(10.0))
+        );
+        // A part printed one number for two columns: the breakdown is not checked.
+        let t = read_table("主动公开信息数 条 10 20 其中：1.网站公开 条 7 2.政府公报公开 条 2 2");
+        assert_eq!(t.groups, vec![None]);
+        assert!(check(&Document::default(), &t).is_empty());
+    }
+
+    #[test]
+    fn digits_run_together_are_tried_in_every_reading() {
+        // 2121 = 2|121 or 21|21; 1818 = 1|818 or 18|18; 33 = 3|3: the reading
+        // 21|21 = 18|18 + 3|3 adds up, so nothing fires.
+        let t = read_table("受理数 条2121其中：1.当面数 条1818 2.电子邮件数 条33");
+        assert!(check(&Document::default(), &t).is_empty());
+        // 20263542 over 17953304 + 07: no reading adds up, in either column.
+        let t =
+            read_table("主动公开信息数 条20263542其中：1.网站公开 条179533042.政府公报公开 条07");
+        let f = check(&Document::default(), &t);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f.iter().all(|f| f.expected.is_none() && f.found.is_none()));
+    }
+
+    #[test]
     fn rules_load() {
         // Every rule of templates/legacy.toml compiles (a bad regex would drop it).
-        assert_eq!(rules().len(), 9);
+        assert_eq!(rules().len(), 10);
     }
 
     fn rule(id: &str, kind: &str) -> &'static Rule {
@@ -667,7 +954,7 @@ mod tests {
             text: text.to_string(),
             at: gouji_doc::Provenance::default(),
         }));
-        check(&doc, &[])
+        check(&doc, &LegacyTable::default())
             .into_iter()
             .map(|f| (f.rule, f.expected, f.found))
             .collect()

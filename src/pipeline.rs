@@ -270,7 +270,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
             // A legacy report that was read is never `failed`: its 统计表 (if any) as
             // cells of table `legacy` with its own labels.
             let t = crate::legacy::read(doc);
-            record.warnings.extend(t.warnings);
+            record.warnings.extend(t.warnings.iter().cloned());
             record.status = if t.cells.is_empty() {
                 record.warnings.push(if t.found {
                     "legacy report (before 2019): 统计表 found but no row could be read".into()
@@ -281,7 +281,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
             } else {
                 Status::Ok
             };
-            record.findings = crate::legacy::check(doc, &t.cells);
+            record.findings = crate::legacy::check(doc, &t);
             record.cells = t.cells;
             return record;
         }
