@@ -16,7 +16,7 @@
 //! list has inputs.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -114,11 +114,12 @@ pub enum MergeError {
         /// The other.
         other: PathBuf,
     },
-    /// Some shards of the split are missing.
+    /// Some shards of the split are missing (the first [`MAX_LISTED_MISSING`] listed).
     #[error(
-        "shard{} {} of {count} missing: the merge would lack their inputs; give every shard's directory",
+        "shard{} {}{} of {count} missing: the merge would lack their inputs; give every shard's directory",
         if missing.len() == 1 { "" } else { "s" },
-        missing.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+        missing.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        if missing.len() >= MAX_LISTED_MISSING { ", …" } else { "" }
     )]
     MissingShards {
         /// The indexes not given.
@@ -189,6 +190,9 @@ pub enum MergeError {
     #[error(transparent)]
     Output(#[from] BatchError),
 }
+
+/// How many missing shard numbers an error lists.
+const MAX_LISTED_MISSING: usize = 20;
 
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
@@ -293,7 +297,8 @@ fn check_parts(parts: &[Part]) -> Result<(), MergeError> {
         return Err(MergeError::NoInputs);
     };
     let count = first.meta.shard.map_or(1, |s| s.count);
-    let mut seen: Vec<Option<&Path>> = vec![None; count as usize];
+    // Keyed by index, not a vector of `count` slots: `count` comes from a file.
+    let mut seen: HashMap<u32, &Path> = HashMap::new();
     for p in parts {
         if p.meta.list_sha256 != first.meta.list_sha256 {
             return Err(MergeError::DifferentLists {
@@ -312,23 +317,22 @@ fn check_parts(parts: &[Part]) -> Result<(), MergeError> {
             });
         }
         let shard = p.meta.shard.unwrap_or(Shard { index: 0, count: 1 });
-        match seen.get_mut(shard.index as usize) {
-            Some(Some(other)) => {
-                return Err(MergeError::DuplicateShard {
-                    shard,
-                    first: other.to_path_buf(),
-                    other: p.dir.clone(),
-                });
-            }
-            Some(slot) => *slot = Some(&p.dir),
-            // A meta with index ≥ count was not written by gouji.
-            None => {
-                return Err(MergeError::NotABatch { dir: p.dir.clone() });
-            }
+        if shard.index >= count {
+            // Not a meta gouji wrote.
+            return Err(MergeError::NotABatch { dir: p.dir.clone() });
+        }
+        if let Some(other) = seen.insert(shard.index, &p.dir) {
+            return Err(MergeError::DuplicateShard {
+                shard,
+                first: other.to_path_buf(),
+                other: p.dir.clone(),
+            });
         }
     }
+    // The first few are enough to act on.
     let missing: Vec<u32> = (0..count)
-        .filter(|&i| seen.get(i as usize).is_some_and(Option::is_none))
+        .filter(|i| !seen.contains_key(i))
+        .take(MAX_LISTED_MISSING)
         .collect();
     if !missing.is_empty() {
         return Err(MergeError::MissingShards { missing, count });
