@@ -310,6 +310,39 @@ fn merge_refuses_what_does_not_make_one_list() {
     assert!(run_shard(&list, &s1, "1/2").status.success());
     assert!(merge(&d.join("m2"), &[&s0, &s1]).status.success());
     assert!(!d.join("m2/.reports.jsonl.merge.tmp").exists());
+
+    // A shard still being written: its run holds the lock from before it writes its
+    // meta until after it has finished.
+    // (The shard with more lines, so that it runs for a while: 400 ms a document.)
+    let text = std::fs::read_to_string(&list).expect("list");
+    let ones = text
+        .lines()
+        .filter(|l| gouji_batch::shard_of(l, 2) == 1)
+        .count();
+    let (busy, other) = if 2 * ones >= text.lines().count() {
+        ("1/2", &s0)
+    } else {
+        ("0/2", &s1)
+    };
+    let b1 = d.join("b1");
+    let mut child = gouji()
+        .args(["run", "--quiet", "--jobs", "1", "--shard", busy, "--out"])
+        .arg(&b1)
+        .arg(&list)
+        .env("GOUJI_WORKER_TEST_DELAY_MS", "400")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn gouji");
+    let t = std::time::Instant::now();
+    while !b1.join(".gouji-batch.json").exists() && t.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    refused(
+        &merge(&d.join("m3"), &[other, &b1]),
+        "is being written by a running gouji batch",
+    );
+    assert!(child.wait().expect("wait").success());
+    assert!(merge(&d.join("m3"), &[other, &b1]).status.success());
 }
 
 #[test]

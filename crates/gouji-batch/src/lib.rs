@@ -59,6 +59,15 @@
 //! The output directory keeps a fingerprint of the list and refuses to resume with a
 //! different one ([`BatchError::ListChanged`]); [`BatchOptions::restart`] discards
 //! earlier results instead.
+//!
+//! # Shards
+//!
+//! [`BatchOptions::shard`] restricts a run to the lines of one [`Shard`] of the list
+//! (by host, see [`shard_of`]); records keep their line in the whole list. The
+//! directory records its shard and refuses to resume as another one
+//! ([`BatchError::ShardChanged`]). When a run has derived all its outputs it marks
+//! the directory finished; [`merge_dirs`] merges the finished directories of every
+//! shard of one list into one directory, as a single run would have written it.
 
 mod finalize;
 mod journal;
