@@ -7,7 +7,7 @@
 CARGO ?= cargo
 OUT ?= out/demo
 
-.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots deps-ocr
+.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots deps-ocr deps-parallel
 
 build:
 	$(CARGO) build --release --locked --features ocr
@@ -17,6 +17,13 @@ deps-ocr:
 	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || \
 	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
 	    $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim; }
+
+# tests/shard.rs runs the GNU parallel recipe of docs/sharding.md (moreutils' `parallel`
+# is another program: GNU parallel is recognised by its --version).
+deps-parallel:
+	@parallel --version 2>/dev/null | grep -q 'GNU parallel' || \
+	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
+	    $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends parallel; }
 
 demo: deps-ocr build
 	./target/release/gouji run corpus/list.txt --out $(OUT)
@@ -52,7 +59,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy --workspace --all-targets --locked --features ocr -- -D warnings
 
-unit: deps-ocr
+unit: deps-ocr deps-parallel
 	$(CARGO) test --workspace --locked --features ocr
 
 corpus-check:

@@ -23,6 +23,8 @@ Examples:
   gouji extract --json corpus/*.txt | jq -c '.findings[] | {rule, row, col, expected, found}'
   gouji run urls.txt --out results         batch: reports.jsonl, cells.csv, findings.csv
   gouji run urls.txt --out results         (again after a crash: resumes, no duplicates)
+  gouji run urls.txt --shard 1/4 --out s1  one shard of four (by host); then:
+  gouji merge results s0 s1 s2 s3          the shards merged as one run of the list
 
 Exit status: 0 no finding of severity error, 1 some finding of severity error,
 2 an input could not be read.";
@@ -154,10 +156,29 @@ enum Command {
         /// passing reason: timeouts, resets, HTTP 5xx and 429).
         #[arg(long)]
         retry_failed: bool,
+        /// Process only shard K of N (0-based): the lines whose host (local paths: the
+        /// path) hashes to K, so all requests to one server come from one shard. Records
+        /// keep their line in the whole list; `gouji merge` joins the shards.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<gouji_batch::Shard>,
+        /// Split into N shards, taking K from JOB_COMPLETION_INDEX (Kubernetes Indexed
+        /// Job) or SLURM_ARRAY_TASK_ID (Slurm array).
+        #[arg(long, value_name = "N", conflicts_with = "shard")]
+        shard_count: Option<u32>,
         #[command(flatten)]
         net: NetArgs,
         #[command(flatten)]
         iso: IsolationArgs,
+    },
+    /// Merge the output directories of the shards of one list (`gouji run --shard K/N`)
+    /// into OUT: reports.jsonl in list order, the CSVs, the cross-year pass over all
+    /// records and gouji.sqlite, as one run over the whole list would write them.
+    Merge {
+        /// The merged output directory (new, empty, or an earlier merge's).
+        out: PathBuf,
+        /// The shards' output directories, one per shard, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
     },
     /// Rebuild DIR/gouji.sqlite from a finished batch's reports.jsonl and cross_findings.csv.
     Dataset {
@@ -229,6 +250,7 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(()) => ExitCode::from(2),
         },
+        Command::Merge { out, dirs } => merge(&out, &dirs),
         Command::Worker {
             max_memory_mib,
             input_timeout,
@@ -254,9 +276,23 @@ fn main() -> ExitCode {
             restart,
             quiet,
             retry_failed,
+            shard,
+            shard_count,
             net,
             iso,
         } => {
+            let shard = match (shard, shard_count) {
+                (Some(s), _) => Some(s),
+                (None, Some(n)) => match gouji_batch::Shard::from_env(n, |k| std::env::var(k).ok())
+                {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        log_line(format_args!("gouji: {e}"));
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, None) => None,
+            };
             let mut fo = net.options();
             fo.cache_dir = Some(out.join("cache"));
             fo.offline = offline;
@@ -280,6 +316,7 @@ fn main() -> ExitCode {
                 progress_interval: progress_interval(),
                 stop: Some(stop),
                 isolated: !iso.in_process,
+                shard,
                 ..BatchOptions::default()
             };
             if let Some(j) = jobs {
@@ -327,6 +364,36 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// `gouji merge OUT DIR…`: the merge, then the cross-year pass over all merged records
+/// (an agency's two years may sit in different shards) and the dataset.
+fn merge(out: &std::path::Path, dirs: &[PathBuf]) -> ExitCode {
+    let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
+    match gouji_batch::merge_dirs_then(out, dirs, cross) {
+        Ok((summary, cross)) => {
+            log_line(format_args!("{summary}"));
+            match cross {
+                Ok(n) => log_line(format_args!(
+                    "  cross-year: {n} findings in {}",
+                    out.join(gouji::run::CROSS_FINDINGS_CSV).display()
+                )),
+                Err(e) => {
+                    log_line(format_args!("gouji: cross-year check: {e}"));
+                    return ExitCode::from(2);
+                }
+            }
+            match write_dataset(out) {
+                Ok(s) => print_run_summary(&s),
+                Err(()) => return ExitCode::from(2),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log_line(format_args!("gouji: {e}"));
+            ExitCode::from(2)
         }
     }
 }

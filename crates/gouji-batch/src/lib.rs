@@ -59,11 +59,22 @@
 //! The output directory keeps a fingerprint of the list and refuses to resume with a
 //! different one ([`BatchError::ListChanged`]); [`BatchOptions::restart`] discards
 //! earlier results instead.
+//!
+//! # Shards
+//!
+//! [`BatchOptions::shard`] restricts a run to the lines of one [`Shard`] of the list
+//! (by host, see [`shard_of`]); records keep their line in the whole list. The
+//! directory records its shard and refuses to resume as another one
+//! ([`BatchError::ShardChanged`]). When a run has derived all its outputs it marks
+//! the directory finished; [`merge_dirs`] merges the finished directories of every
+//! shard of one list into one directory, as a single run would have written it.
 
 mod finalize;
 mod journal;
 mod list;
+mod merge;
 mod meta;
+mod shard;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,6 +93,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub use finalize::{
     CELLS_HEADER, FINDINGS_HEADER, REPORTS_CSV, REPORTS_HEADER, involved, report_id,
 };
+pub use merge::{MergeError, MergeSummary, merge_dirs, merge_dirs_then};
+pub use shard::{SHARD_INDEX_VARS, Shard, ShardError, fnv1a64, shard_key, shard_of};
 
 /// File name of the per-report JSON lines output (and journal).
 pub const REPORTS_JSONL: &str = "reports.jsonl";
@@ -140,6 +153,9 @@ pub struct BatchOptions {
     /// getting a record (it took the whole process down twice) gets a final failed
     /// record instead of a third try.
     pub isolated: bool,
+    /// Process only the list lines of this shard (see [`Shard`]); records keep their
+    /// line number in the whole list, so `gouji merge` can restore list order.
+    pub shard: Option<Shard>,
 }
 
 /// Which failed records of an earlier run a resumed batch processes again.
@@ -166,6 +182,7 @@ impl Default for BatchOptions {
             progress_interval: Duration::from_secs(10),
             stop: None,
             isolated: false,
+            shard: None,
         }
     }
 }
@@ -200,13 +217,18 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The output directory.
     pub out_dir: PathBuf,
+    /// The shard of the list this run processed, if any.
+    pub shard: Option<Shard>,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "gouji batch: {} inputs, {} processed in {:.1} s",
+            "gouji batch{}: {} inputs, {} processed in {:.1} s",
+            self.shard
+                .map(|s| format!(" (shard {s})"))
+                .unwrap_or_default(),
             self.inputs,
             self.processed,
             self.elapsed.as_secs_f64()
@@ -308,6 +330,21 @@ pub enum BatchError {
         dir: PathBuf,
         /// The list given now.
         list: PathBuf,
+    },
+    /// The output directory holds results of another shard of the list.
+    #[error(
+        "{} holds results of {} but this run is {}; use the directory of that shard, or restart the batch to discard them",
+        dir.display(),
+        was.map_or("the whole list".to_string(), |s| format!("shard {s}")),
+        now.map_or("over the whole list".to_string(), |s| format!("shard {s}"))
+    )]
+    ShardChanged {
+        /// Output directory.
+        dir: PathBuf,
+        /// The shard its results are of (`None`: the whole list).
+        was: Option<Shard>,
+        /// The shard asked for now.
+        now: Option<Shard>,
     },
     /// A thread of the runner itself failed (a bug).
     #[error("internal error in the batch runner: {0}")]
@@ -601,11 +638,15 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
     let file = File::open(list_path).map_err(list_err)?;
     let hashing = meta::HashingReader::new(file, old_meta.as_ref().map(|m| m.list_bytes));
     let mut reader = list::ListReader::new(BufReader::new(hashing));
+    // One shard of one is the whole list: such a directory is an ordinary one.
+    let shard = options.shard.filter(|s| s.count > 1);
     let mut inputs = 0u64;
+    let mut list_inputs = 0u64;
     let mut max_line = 0u64;
     for item in reader.by_ref() {
-        let (line, _) = item.map_err(list_err)?;
-        inputs += 1;
+        let (line, input) = item.map_err(list_err)?;
+        list_inputs += 1;
+        inputs += u64::from(shard.is_none_or(|s| s.owns(&input)));
         max_line = line;
     }
     let (list_bytes, list_sha256, list_ends_with_newline, prefix_sha) =
@@ -615,16 +656,27 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
         list_bytes,
         list_sha256,
         list_ends_with_newline,
+        shard,
+        finished: None,
+        merged: None,
     };
     let has_results = std::fs::metadata(&journal_path).is_ok_and(|m| m.len() > 0);
     if let Some(old) = &old_meta
         && has_results
-        && !meta::compatible(old, &new_meta, prefix_sha.as_deref())
     {
-        return Err(BatchError::ListChanged {
-            dir: out_dir.to_path_buf(),
-            list: list_path.to_path_buf(),
-        });
+        if !meta::compatible(old, &new_meta, prefix_sha.as_deref()) {
+            return Err(BatchError::ListChanged {
+                dir: out_dir.to_path_buf(),
+                list: list_path.to_path_buf(),
+            });
+        }
+        if old.shard != shard {
+            return Err(BatchError::ShardChanged {
+                dir: out_dir.to_path_buf(),
+                was: old.shard,
+                now: shard,
+            });
+        }
     }
     // Only when it changed: a rerun on a still-full disk must not fail here, before
     // doing anything useful.
@@ -677,7 +729,7 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
                     path: list_path.to_path_buf(),
                     source,
                 })?;
-                if done.contains(line) {
+                if done.contains(line) || shard.is_some_and(|s| !s.owns(&input)) {
                     continue;
                 }
                 if stopping() {
@@ -791,6 +843,17 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
     }
 
     let totals = finalize::finalize(out_dir)?;
+    // The mark `gouji merge` looks for; written only now that every output is derived.
+    meta::write_meta(
+        out_dir,
+        &meta::Meta {
+            finished: Some(meta::Finished {
+                records: totals.records,
+                list_inputs,
+            }),
+            ..new_meta
+        },
+    )?;
     if let Some(log) = started_log.take() {
         // Every input has its record now; the notes are no longer needed.
         drop(log);
@@ -810,6 +873,7 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
         findings_by_rule: totals.by_rule,
         elapsed: started.elapsed(),
         out_dir: out_dir.to_path_buf(),
+        shard,
     };
     if options.print_summary {
         log_line(format_args!("{summary}"));

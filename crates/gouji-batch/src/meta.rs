@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::BatchError;
+use crate::shard::Shard;
 
 pub(crate) const META_FILE: &str = ".gouji-batch.json";
 
@@ -24,6 +25,27 @@ pub(crate) struct Meta {
     pub list_bytes: u64,
     pub list_sha256: String,
     pub list_ends_with_newline: bool,
+    /// The shard of the list this directory holds (`gouji run --shard K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// Set when the batch finished: every input of the list (or shard) has its record
+    /// and the outputs were derived from the journal. Cleared when a run starts on the
+    /// directory again, so `gouji merge` can refuse an unfinished directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<Finished>,
+    /// Number of directories merged, for the output of `gouji merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<u32>,
+}
+
+/// What a finished batch wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Finished {
+    /// Records in `reports.jsonl`.
+    pub records: u64,
+    /// Inputs in the whole list (all shards), so a merge can tell whether its shards
+    /// cover it.
+    pub list_inputs: u64,
 }
 
 /// A reader that hashes what passes through it, and remembers the hash of the first
@@ -158,6 +180,9 @@ mod tests {
                 list_bytes: n,
                 list_sha256: sha,
                 list_ends_with_newline: nl,
+                shard: None,
+                finished: None,
+                merged: None,
             },
             prefix,
         )
