@@ -11,7 +11,9 @@
 
 use crate::mapping::{MappedCell, Mapping};
 use crate::number::{Parsed, fold_width};
-use crate::template::{Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind};
+use crate::template::{
+    LazyRegex, Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind,
+};
 use gouji_model::{CellRef, Finding, Severity};
 use std::collections::{HashMap, HashSet};
 
@@ -690,13 +692,18 @@ impl<'t> Reconciler<'t> {
             return;
         };
         let mut seen = HashSet::new();
-        for re in &rule.compiled {
+        for re in rule.compiled.iter().filter_map(LazyRegex::get) {
             for caps in re.captures_iter(text) {
                 let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
                     continue;
                 };
                 let clause = clause_around(text, whole.start(), whole.end());
-                if rule.compiled_unless.iter().any(|u| u.is_match(clause)) {
+                if rule
+                    .compiled_unless
+                    .iter()
+                    .filter_map(LazyRegex::get)
+                    .any(|u| u.is_match(clause))
+                {
                     continue;
                 }
                 let Ok(stated) = num.as_str().replace(',', "").parse::<f64>() else {
@@ -738,7 +745,7 @@ impl<'t> Reconciler<'t> {
     ) {
         let (Some(t), Some(re)) = (
             rule.table.as_deref().and_then(|k| self.table(k)),
-            rule.compiled_share.as_ref(),
+            rule.compiled_share.as_ref().and_then(LazyRegex::get),
         ) else {
             return;
         };
