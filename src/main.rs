@@ -62,6 +62,14 @@ struct NetArgs {
     /// (0: no overall limit, only --timeout per attempt).
     #[arg(long, default_value_t = 300)]
     input_timeout: u64,
+    /// User-Agent sent with every request; its leading word is also the name matched
+    /// in robots.txt. Put your own contact in it for large crawls.
+    #[arg(long, default_value = gouji_fetch::DEFAULT_USER_AGENT)]
+    user_agent: String,
+    /// Fetch what robots.txt disallows (on resume, inputs refused by robots.txt are
+    /// tried again).
+    #[arg(long)]
+    ignore_robots: bool,
 }
 
 impl NetArgs {
@@ -72,6 +80,8 @@ impl NetArgs {
             per_host_concurrency: self.per_host.max(1),
             per_host_delay: Duration::from_millis(self.delay_ms),
             max_body_bytes: self.max_mib.max(1) << 20,
+            user_agent: self.user_agent.clone(),
+            robots: !self.ignore_robots,
             ..FetchOptions::default()
         }
     }
@@ -278,6 +288,7 @@ fn main() -> ExitCode {
                     Retry::Transient
                 },
                 progress_interval: progress_interval(),
+                retry_disallowed: net.ignore_robots,
                 stop: Some(stop),
                 isolated: !iso.in_process,
                 ..BatchOptions::default()
