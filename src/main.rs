@@ -47,7 +47,8 @@ struct NetArgs {
     /// Seconds allowed for one download attempt.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
-    /// Extra attempts after a 5xx answer, a timeout or a reset connection.
+    /// Extra attempts after a 5xx answer, a timeout, a reset connection, or a 429 that
+    /// says when to come back (`Retry-After`, waited for by the whole host, up to 5 min).
     #[arg(long, default_value_t = 2)]
     retries: u32,
     /// Requests in flight to one host at a time.
