@@ -25,6 +25,7 @@ Examples:
   gouji run urls.txt --out results         (again after a crash: resumes, no duplicates)
   gouji run urls.txt --shard 1/4 --out s1  one shard of four (by host); then:
   gouji merge results s0 s1 s2 s3          the shards merged as one run of the list
+  gouji discover https://www.example.gov.cn/zfxxgk/ndbg/ > urls.txt   report URLs of a listing
 
 Exit status: 0 no finding of severity error, 1 some finding of severity error,
 2 an input could not be read.";
@@ -48,7 +49,8 @@ struct NetArgs {
     /// Seconds allowed for one download attempt.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
-    /// Extra attempts after a 5xx answer, a timeout or a reset connection.
+    /// Extra attempts after a 5xx answer, a timeout, a reset connection, or a 429 that
+    /// says when to come back (`Retry-After`, waited for by the whole host, up to 5 min).
     #[arg(long, default_value_t = 2)]
     retries: u32,
     /// Requests in flight to one host at a time.
@@ -64,6 +66,14 @@ struct NetArgs {
     /// (0: no overall limit, only --timeout per attempt).
     #[arg(long, default_value_t = 300)]
     input_timeout: u64,
+    /// User-Agent sent with every request; its leading word is also the name matched
+    /// in robots.txt. Put your own contact in it for large crawls.
+    #[arg(long, default_value = gouji_fetch::DEFAULT_USER_AGENT)]
+    user_agent: String,
+    /// Fetch what robots.txt disallows (on resume, inputs refused by robots.txt are
+    /// tried again).
+    #[arg(long)]
+    ignore_robots: bool,
 }
 
 impl NetArgs {
@@ -74,6 +84,8 @@ impl NetArgs {
             per_host_concurrency: self.per_host.max(1),
             per_host_delay: Duration::from_millis(self.delay_ms),
             max_body_bytes: self.max_mib.max(1) << 20,
+            user_agent: self.user_agent.clone(),
+            robots: !self.ignore_robots,
             ..FetchOptions::default()
         }
     }
@@ -180,6 +192,25 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Find the report URLs on agency listing pages (政府信息公开年报 lists), following
+    /// their pagination; prints a list `gouji run` takes.
+    Discover {
+        /// Listing pages to start from.
+        #[arg(required = true)]
+        urls: Vec<String>,
+        /// Print JSON Lines {"url","title","year"} instead of a list with `# title` comments.
+        #[arg(long)]
+        json: bool,
+        /// Listing pages fetched at most per start URL, pagination included.
+        #[arg(long, default_value_t = 50)]
+        max_pages: usize,
+        /// Hops through sub-listing links (a 年报 column, another year's list) beyond the
+        /// start page; pagination does not count.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        #[command(flatten)]
+        net: NetArgs,
+    },
     /// Rebuild DIR/gouji.sqlite from a finished batch's reports.jsonl and cross_findings.csv.
     Dataset {
         /// The output directory of `gouji run`.
@@ -267,6 +298,18 @@ fn main() -> ExitCode {
             net,
             iso,
         } => extract(&files, json, &net, &iso),
+        Command::Discover {
+            urls,
+            json,
+            max_pages,
+            depth,
+            net,
+        } => discover(
+            &urls,
+            json,
+            gouji_discover::DiscoverOptions { max_pages, depth },
+            &net,
+        ),
         Command::Run {
             list,
             out,
@@ -314,6 +357,7 @@ fn main() -> ExitCode {
                     Retry::Transient
                 },
                 progress_interval: progress_interval(),
+                retry_disallowed: net.ignore_robots,
                 stop: Some(stop),
                 isolated: !iso.in_process,
                 shard,
@@ -514,6 +558,87 @@ fn extract(files: &[PathBuf], json: bool, net: &NetArgs, iso: &IsolationArgs) ->
         return ExitCode::from(2);
     }
     ExitCode::from(code)
+}
+
+/// `gouji discover`: report URLs on stdout (deduplicated across start pages), one
+/// line of counts per start page on stderr. Exit 2 when a start page could not be read.
+fn discover(
+    urls: &[String],
+    json: bool,
+    opts: gouji_discover::DiscoverOptions,
+    net: &NetArgs,
+) -> ExitCode {
+    let fetcher = match HttpFetcher::new(net.options()) {
+        Ok(f) => f,
+        Err(e) => {
+            log_line(format_args!("gouji: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut printed = std::collections::HashSet::new();
+    let mut code = 0u8;
+    for start in urls {
+        let found = match gouji_discover::discover(&fetcher, start, opts) {
+            Ok(f) => f,
+            Err(e) => {
+                log_line(format_args!("gouji: discover: {e}"));
+                code = 2;
+                continue;
+            }
+        };
+        for (page, why) in &found.skipped {
+            log_line(format_args!(
+                "gouji: discover: skipped {}: {why}",
+                gouji_fetch::short(page)
+            ));
+        }
+        log_line(format_args!(
+            "gouji: discover: {}: {} report links on {} pages{}",
+            gouji_fetch::short(start),
+            found.reports.len(),
+            found.pages,
+            if found.truncated {
+                format!(" (stopped at --max-pages {})", opts.max_pages)
+            } else {
+                String::new()
+            }
+        ));
+        let new = found
+            .reports
+            .iter()
+            .filter(|r| printed.insert(r.url.clone()));
+        if let Err(e) = write_reports(&mut out, new, json) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                log_line(format_args!("gouji: writing output: {e}"));
+            }
+            return ExitCode::from(2);
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(code)
+}
+
+/// Reports as a `gouji run` list (`# title (year)` comment, then the URL) or as JSON
+/// Lines. Titles are kept on one line: a newline in one would end the comment.
+fn write_reports<'a>(
+    out: &mut impl Write,
+    reports: impl Iterator<Item = &'a gouji_discover::Report>,
+    json: bool,
+) -> std::io::Result<()> {
+    for r in reports {
+        if json {
+            serde_json::to_writer(&mut *out, r).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        } else {
+            let title: String = r.title.split_whitespace().collect::<Vec<_>>().join(" ");
+            writeln!(out, "# {title} ({})\n{}", r.year, r.url)?;
+        }
+    }
+    Ok(())
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

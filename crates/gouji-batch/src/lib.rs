@@ -140,6 +140,9 @@ pub struct BatchOptions {
     pub restart: bool,
     /// Which failed records of an earlier run are processed again on resume.
     pub retry: Retry,
+    /// Also process again, on resume, the inputs an earlier run did not fetch because
+    /// robots.txt disallowed them (set when robots.txt is now ignored).
+    pub retry_disallowed: bool,
     /// When stderr is not a terminal (a batch job's log), print one progress line this
     /// often (when `progress` is on).
     pub progress_interval: Duration,
@@ -179,6 +182,7 @@ impl Default for BatchOptions {
             print_summary: true,
             restart: false,
             retry: Retry::Transient,
+            retry_disallowed: false,
             progress_interval: Duration::from_secs(10),
             stop: None,
             isolated: false,
@@ -542,9 +546,12 @@ fn resolve_list(list_path: &Path, out_dir: &Path) -> Result<PathBuf, BatchError>
 }
 
 /// Whether a failed fetch may succeed on another try: timeouts, network errors, HTTP
-/// 5xx and 429 (as worded by gouji-fetch).
+/// 5xx and 429, a robots.txt that could not be fetched (as worded by gouji-fetch).
 pub fn transient_fetch_failure(message: &str) -> bool {
-    if message.starts_with("timed out ") || message.starts_with("network error ") {
+    if message.starts_with("timed out ")
+        || message.starts_with("network error ")
+        || message.starts_with("robots.txt unreachable ")
+    {
         return true;
     }
     message
@@ -554,13 +561,27 @@ pub fn transient_fetch_failure(message: &str) -> bool {
         .is_some_and(|code| code == 429 || (500..=599).contains(&code))
 }
 
-/// Whether a journal line is a failed record that `retry` wants processed again.
-fn wants_retry(retry: Retry, json: &[u8]) -> bool {
+/// Whether a fetch failed because robots.txt disallowed it (as worded by gouji-fetch).
+pub fn robots_refusal(message: &str) -> bool {
+    message.starts_with("disallowed by robots.txt ")
+}
+
+/// Whether a journal line is a failed record that `retry` wants processed again
+/// (`disallowed`: also those robots.txt refused).
+fn wants_retry(retry: Retry, disallowed: bool, json: &[u8]) -> bool {
     let Ok(rec) = serde_json::from_slice::<Record>(json) else {
         return false;
     };
     if rec.status != Status::Failed {
         return false;
+    }
+    if disallowed
+        && rec
+            .errors
+            .first()
+            .is_some_and(|e| e.stage == "fetch" && robots_refusal(&e.message))
+    {
+        return true;
     }
     match retry {
         Retry::AllFailed => true,
@@ -685,8 +706,11 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
     }
 
     let retry = options.retry;
+    let retry_disallowed = options.retry_disallowed;
     let (mut journal, done, resumed, retried) =
-        journal::recover(&journal_path, max_line, &|json| wants_retry(retry, json))?;
+        journal::recover(&journal_path, max_line, &|json| {
+            wants_retry(retry, retry_disallowed, json)
+        })?;
     let crashed_before = if options.isolated {
         std::collections::HashMap::new()
     } else {

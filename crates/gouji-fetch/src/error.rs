@@ -21,6 +21,46 @@ pub enum FetchError {
         reason: String,
         /// Attempts made (more than one when the status was retried).
         attempts: u32,
+        /// The wait a 429 or 503 answer asked for in `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// A 429/503 answer asked for a longer pause (`Retry-After`) than gouji waits.
+    /// Worded as an HTTP error so that a resumed batch retries it.
+    #[error("HTTP {status}{reason} for {}: Retry-After of {} is longer than the {} gouji waits", short(url), human_duration(*wait), human_duration(*cap))]
+    RetryAfterTooLong {
+        /// URL requested.
+        url: String,
+        /// Status code (429 or 503).
+        status: u16,
+        /// `" Too Many Requests"` style reason phrase, with a leading space, or empty.
+        reason: String,
+        /// The wait the server asked for.
+        wait: Duration,
+        /// The longest wait gouji accepts ([`crate::FetchOptions::max_retry_after`]).
+        cap: Duration,
+    },
+    /// The host's robots.txt disallows this URL for gouji's user agent.
+    #[error("disallowed by robots.txt ({robots_url})")]
+    Disallowed {
+        /// URL refused.
+        url: String,
+        /// The robots.txt that refused it.
+        robots_url: String,
+    },
+    /// The host's robots.txt could not be fetched (5xx, 429, timeout, network error):
+    /// by Google's rule nothing on the host is fetched for the rest of the run.
+    #[error(
+        "robots.txt unreachable ({robots_url}), so {} is not fetched in this run: {}",
+        short(url),
+        short(reason)
+    )]
+    RobotsUnreachable {
+        /// URL refused.
+        url: String,
+        /// The robots.txt that could not be fetched.
+        robots_url: String,
+        /// Why it could not be fetched.
+        reason: String,
     },
     /// The body (or the local file) exceeded the configured limit.
     #[error("body of {} larger than {} limit", short(url), human_bytes(*limit))]
@@ -146,7 +186,11 @@ impl FetchError {
     /// Whether another attempt may succeed (5xx, timeouts, resets, refused connections).
     pub fn is_retryable(&self) -> bool {
         match self {
-            FetchError::Http { status, .. } => (500..=599).contains(status),
+            FetchError::Http {
+                status,
+                retry_after,
+                ..
+            } => (500..=599).contains(status) || (*status == 429 && retry_after.is_some()),
             FetchError::Timeout { .. } => true,
             FetchError::Network { retryable, .. } => *retryable,
             FetchError::Relayed { retryable, .. } => *retryable,
@@ -157,7 +201,9 @@ impl FetchError {
     /// The HTTP status, when the server answered with an error status.
     pub fn status(&self) -> Option<u16> {
         match self {
-            FetchError::Http { status, .. } => Some(*status),
+            FetchError::Http { status, .. } | FetchError::RetryAfterTooLong { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -235,6 +281,7 @@ mod tests {
             status: 404,
             reason: " Not Found".into(),
             attempts: 1,
+            retry_after: None,
         };
         assert_eq!(e.to_string(), "HTTP 404 Not Found for http://x/a");
         let e = FetchError::TooLarge {
@@ -263,5 +310,24 @@ mod tests {
         assert!(m.len() < 400, "{}", m.len());
         assert!(m.contains("… (200009 bytes in all)"), "{m}");
         assert_eq!(short("abc"), "abc");
+        let e = FetchError::Disallowed {
+            url: "https://a.gov.cn/x".into(),
+            robots_url: "https://a.gov.cn/robots.txt".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "disallowed by robots.txt (https://a.gov.cn/robots.txt)"
+        );
+        let e = FetchError::RetryAfterTooLong {
+            url: "http://x/a".into(),
+            status: 429,
+            reason: " Too Many Requests".into(),
+            wait: Duration::from_secs(3600),
+            cap: Duration::from_secs(300),
+        };
+        assert_eq!(
+            e.to_string(),
+            "HTTP 429 Too Many Requests for http://x/a: Retry-After of 3600 s is longer than the 300 s gouji waits"
+        );
     }
 }

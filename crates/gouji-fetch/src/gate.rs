@@ -72,6 +72,21 @@ impl HostGate {
     }
 }
 
+impl HostGate {
+    /// Holds every request to `host` back until `until` (a server's `Retry-After`): the
+    /// whole host waits, not just the request that was told to, because the server
+    /// asked for a pause from this client, not from one URL.
+    pub(crate) fn pause(&self, host: &str, until: Instant) {
+        let mut hosts = self.lock();
+        let state = hosts.entry(host.to_string()).or_default();
+        if state.next_start.is_none_or(|t| t < until) {
+            state.next_start = Some(until);
+        }
+        drop(hosts);
+        self.changed.notify_all();
+    }
+}
+
 impl Drop for HostPermit<'_> {
     fn drop(&mut self) {
         let mut hosts = self.gate.lock();
@@ -109,6 +124,17 @@ mod tests {
         for w in starts.windows(2) {
             assert!(w[1] - w[0] >= Duration::from_millis(45), "{starts:?}");
         }
+    }
+
+    #[test]
+    fn pause_holds_the_whole_host() {
+        let gate = HostGate::new(4, Duration::ZERO);
+        let t0 = Instant::now();
+        gate.pause("a:80", t0 + Duration::from_millis(80));
+        drop(gate.acquire("b:80"));
+        assert!(t0.elapsed() < Duration::from_millis(50));
+        drop(gate.acquire("a:80"));
+        assert!(t0.elapsed() >= Duration::from_millis(75));
     }
 
     #[test]

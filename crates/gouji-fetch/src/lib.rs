@@ -12,6 +12,9 @@
 //!   costs at most the limit in memory.
 //! - Per-host concurrency limit and minimum delay between request starts, shared by
 //!   every thread using the same fetcher.
+//! - robots.txt honoured (once per host, through the same gate; see `robots.rs` for the
+//!   rules), a User-Agent naming gouji and a contact, and `Retry-After` on 429/503
+//!   pausing the whole host (capped by [`FetchOptions::max_retry_after`]).
 //! - Optional content-addressed cache (see [`FetchOptions::cache_dir`]), with an
 //!   `offline` mode that serves only from it.
 
@@ -19,6 +22,7 @@ mod cache;
 mod error;
 mod gate;
 mod links;
+mod robots;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,13 +37,16 @@ pub use links::{attachment_links, resolve_href};
 
 use cache::{Cache, IndexEntry};
 use gate::HostGate;
+use robots::{Robots, RobotsMemo};
 
 /// The default User-Agent: says who we are and where to read about it, so server
 /// operators can identify and contact the project instead of blocking anonymous traffic.
+/// The contact is a neutral placeholder (`example.org` is reserved for examples):
+/// whoever runs a large crawl should name themselves with `--user-agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!(
     "gouji/",
     env!("CARGO_PKG_VERSION"),
-    " (+https://crates.io/crates/gouji)"
+    " (+https://example.org/gouji; mailto:gouji-crawler@example.org)"
 );
 
 /// The bytes of one input and what the transport said about them.
@@ -153,8 +160,16 @@ pub struct FetchOptions {
     pub max_redirects: usize,
     /// Largest body accepted, in bytes (also applies to local files). Default 64 MiB.
     pub max_body_bytes: u64,
-    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`].
+    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`]. Its product token (the
+    /// leading letters, `gouji`) is also the name matched against robots.txt groups.
     pub user_agent: String,
+    /// Honour robots.txt (fetched once per host and run, through the host's gate, and
+    /// kept in the cache for [`ROBOTS_MAX_AGE`]). Default true.
+    pub robots: bool,
+    /// Longest `Retry-After` of a 429/503 answer that is waited for (the whole host
+    /// waits); a longer one fails the fetch with [`FetchError::RetryAfterTooLong`].
+    /// Default 5 minutes.
+    pub max_retry_after: Duration,
     /// Requests in flight to one host (host:port) at a time, across all threads.
     /// Default 2. The host is the one of the requested URL; a redirect to another host
     /// is followed within the same slot.
@@ -183,6 +198,8 @@ impl Default for FetchOptions {
             max_redirects: 10,
             max_body_bytes: 64 << 20,
             user_agent: DEFAULT_USER_AGENT.to_string(),
+            robots: true,
+            max_retry_after: Duration::from_secs(300),
             per_host_concurrency: 2,
             per_host_delay: Duration::from_secs(1),
             cache_dir: None,
@@ -202,6 +219,7 @@ pub struct HttpFetcher {
     opts: FetchOptions,
     gate: HostGate,
     cache: Option<Cache>,
+    robots: RobotsMemo,
 }
 
 enum Target {
@@ -237,6 +255,7 @@ impl HttpFetcher {
             gate: HostGate::new(opts.per_host_concurrency, opts.per_host_delay),
             opts,
             cache,
+            robots: RobotsMemo::default(),
         })
     }
 
@@ -360,6 +379,130 @@ impl HttpFetcher {
                 },
             });
         }
+        if self.opts.robots {
+            self.check_robots(url, deadline)?;
+        }
+        let fetched = self.download(input, url, deadline, self.body_limit())?;
+        // The document was fetched; failing the input because the cache is unwritable
+        // would throw that work away. The cache directory was created in `new`, so this
+        // is rare (disk full).
+        let _ = self.store(key, &fetched);
+        Ok(fetched)
+    }
+
+    fn body_limit(&self) -> BodyLimit {
+        BodyLimit {
+            bytes: self.opts.max_body_bytes,
+            truncate: false,
+        }
+    }
+
+    /// Writes `fetched` into the download cache under `key`, if there is one.
+    fn store(&self, key: &str, fetched: &Fetched) -> Result<(), FetchError> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let entry = IndexEntry {
+            url: key.to_string(),
+            sha256: fetched.sha256.clone(),
+            content_type: fetched.content_type.clone(),
+            final_url: fetched.final_url.clone(),
+            size: fetched.bytes.len() as u64,
+            fetched_at: unix_now(),
+        };
+        cache.put(&entry, &fetched.bytes)
+    }
+
+    /// Fails with [`FetchError::Disallowed`] or [`FetchError::RobotsUnreachable`] when
+    /// the host's robots.txt keeps gouji away from `url`.
+    fn check_robots(&self, url: &Url, deadline: Option<Deadline>) -> Result<(), FetchError> {
+        let Some(robots_url) = robots::robots_url(url) else {
+            return Ok(());
+        };
+        let origin = robots_url.as_str().to_string();
+        let rules = self
+            .robots
+            .get_or_fetch(&origin, || self.fetch_robots(&robots_url, deadline))?;
+        let agent = robots::product_token(&self.opts.user_agent);
+        if rules.allows(agent, url) {
+            return Ok(());
+        }
+        Err(match rules.as_ref() {
+            Robots::NoAnswer(e) => transport_copy(e).unwrap_or_else(|| FetchError::Relayed {
+                message: e.to_string(),
+                retryable: e.is_retryable(),
+            }),
+            Robots::Unreachable(reason) => FetchError::RobotsUnreachable {
+                url: url.to_string(),
+                robots_url: origin,
+                reason: reason.clone(),
+            },
+            Robots::Rules(_) => FetchError::Disallowed {
+                url: url.to_string(),
+                robots_url: origin,
+            },
+        })
+    }
+
+    /// Gets a host's robots.txt: from the download cache when fetched less than
+    /// [`ROBOTS_MAX_AGE`] ago, else through the host's gate like any request.
+    fn fetch_robots(
+        &self,
+        robots_url: &Url,
+        deadline: Option<Deadline>,
+    ) -> Result<Robots, FetchError> {
+        let key = robots_url.as_str();
+        if let Some(cache) = &self.cache
+            && !self.opts.refresh
+            && let Some((entry, bytes)) = cache.get(key)
+            && unix_now().saturating_sub(entry.fetched_at) < ROBOTS_MAX_AGE.as_secs()
+        {
+            return Ok(Robots::Rules(String::from_utf8_lossy(&bytes).into_owned()));
+        }
+        let limit = BodyLimit {
+            bytes: robots::MAX_ROBOTS_BYTES,
+            truncate: true,
+        };
+        Ok(match self.download(key, robots_url, deadline, limit) {
+            Ok(fetched) => {
+                let _ = self.store(key, &fetched);
+                Robots::Rules(String::from_utf8_lossy(&fetched.bytes).into_owned())
+            }
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| (400..500).contains(&s) && s != 429) =>
+            {
+                // No robots.txt (404, 403, 410…) means no rules: cached as an empty
+                // file, which says exactly that.
+                let empty = Fetched {
+                    input: key.to_string(),
+                    final_url: Some(key.to_string()),
+                    sha256: sha256_hex(b""),
+                    bytes: Vec::new(),
+                    content_type: None,
+                    charset: None,
+                    from_cache: false,
+                };
+                let _ = self.store(key, &empty);
+                Robots::Rules(String::new())
+            }
+            // This input ran out of time; the host itself has said nothing yet.
+            Err(e @ FetchError::Deadline { .. }) => return Err(e),
+            Err(e) if e.status().is_some() => Robots::Unreachable(e.to_string()),
+            Err(e) => Robots::NoAnswer(e),
+        })
+    }
+
+    /// Requests `url` until it succeeds, a non-retryable error, the last attempt or the
+    /// deadline, through the host's gate (concurrency and delay). A 429/503 with
+    /// `Retry-After` pauses the whole host for that long before the next attempt.
+    fn download(
+        &self,
+        input: &str,
+        url: &Url,
+        deadline: Option<Deadline>,
+        limit: BodyLimit,
+    ) -> Result<Fetched, FetchError> {
         let host = format!(
             "{}:{}",
             url.host_str().unwrap_or_default(),
@@ -376,51 +519,47 @@ impl HttpFetcher {
             }
             let result = {
                 let _permit = self.gate.acquire(&host);
-                self.attempt(input, url, deadline)
+                self.attempt(input, url, deadline, limit)
             };
-            match result {
-                Ok(fetched) => {
-                    if let Some(cache) = &self.cache {
-                        let entry = IndexEntry {
-                            url: key.to_string(),
-                            sha256: fetched.sha256.clone(),
-                            content_type: fetched.content_type.clone(),
-                            final_url: fetched.final_url.clone(),
-                            size: fetched.bytes.len() as u64,
-                            fetched_at: SystemTime::now()
-                                .duration_since(UNIX_EPOCH)
-                                .map(|d| d.as_secs())
-                                .unwrap_or_default(),
-                        };
-                        // The document was fetched; failing the input because the
-                        // cache is unwritable would throw that work away. The cache
-                        // directory was created in `new`, so this is rare (disk full).
-                        let _ = cache.put(&entry, &fetched.bytes);
-                    }
-                    return Ok(fetched);
+            let mut e = match result {
+                Ok(fetched) => return Ok(fetched),
+                Err(e) => e,
+            };
+            e.set_attempts(attempt);
+            if let Some(d) = deadline
+                && d.passed()
+                && e.is_retryable()
+            {
+                // The attempt was cut by the input's deadline, not by its own
+                // timeout: say which limit fired.
+                return Err(deadline_err(url, d, attempt));
+            }
+            let pause = match retry_after_of(&e) {
+                Some(wait) if wait > self.opts.max_retry_after => {
+                    return Err(retry_after_too_long(e, wait, self.opts.max_retry_after));
                 }
-                Err(mut e) => {
-                    e.set_attempts(attempt);
-                    if let Some(d) = deadline
-                        && d.passed()
-                        && e.is_retryable()
-                    {
-                        // The attempt was cut by the input's deadline, not by its own
-                        // timeout: say which limit fired.
-                        return Err(deadline_err(url, d, attempt));
-                    }
-                    if !e.is_retryable() || attempt >= max_attempts {
-                        return Err(e);
-                    }
-                    let pause = self.backoff(attempt);
-                    match deadline {
-                        Some(d) if d.remaining() <= pause => {
-                            std::thread::sleep(d.remaining());
-                            return Err(deadline_err(url, d, attempt));
-                        }
-                        _ => std::thread::sleep(pause),
-                    }
+                Some(wait) => {
+                    // The gate holds every request to this host back, this one's retry
+                    // included, so no extra sleep here.
+                    self.gate.pause(&host, Instant::now() + wait);
+                    Some(wait)
                 }
+                None => None,
+            };
+            if !e.is_retryable() || attempt >= max_attempts {
+                return Err(e);
+            }
+            let wait = pause.unwrap_or_else(|| self.backoff(attempt));
+            if let Some(d) = deadline
+                && d.remaining() <= wait
+            {
+                if pause.is_none() {
+                    std::thread::sleep(d.remaining());
+                }
+                return Err(deadline_err(url, d, attempt));
+            }
+            if pause.is_none() {
+                std::thread::sleep(wait);
             }
         }
     }
@@ -443,6 +582,7 @@ impl HttpFetcher {
         input: &str,
         url: &Url,
         deadline: Option<Deadline>,
+        limit: BodyLimit,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         // One attempt gets its own timeout, or what is left of the input's deadline.
@@ -467,14 +607,22 @@ impl HttpFetcher {
                     .map(|r| format!(" {r}"))
                     .unwrap_or_default(),
                 attempts: 1,
+                retry_after: matches!(status.as_u16(), 429 | 503)
+                    .then(|| resp.headers().get(reqwest::header::RETRY_AFTER))
+                    .flatten()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now())),
             });
         }
-        let limit = self.opts.max_body_bytes;
+        let BodyLimit {
+            bytes: limit,
+            truncate,
+        } = limit;
         let too_large = || FetchError::TooLarge {
             url: url.to_string(),
             limit,
         };
-        if resp.content_length().is_some_and(|n| n > limit) {
+        if !truncate && resp.content_length().is_some_and(|n| n > limit) {
             return Err(too_large());
         }
         let content_type = resp
@@ -494,7 +642,13 @@ impl HttpFetcher {
                 Err(e) => return Err(from_io(&e, url, &self.opts)),
             };
             if bytes.len() as u64 + n as u64 > limit {
-                return Err(too_large());
+                if !truncate {
+                    return Err(too_large());
+                }
+                let keep = usize::try_from(limit).unwrap_or(usize::MAX) - bytes.len();
+                bytes.extend_from_slice(&chunk[..keep.min(n)]);
+                hasher.update(&chunk[..keep.min(n)]);
+                break;
             }
             bytes.extend_from_slice(&chunk[..n]);
             hasher.update(&chunk[..n]);
@@ -595,6 +749,90 @@ pub fn looks_like_url(s: &str) -> bool {
 /// lead to).
 pub fn is_http_url(s: &str) -> bool {
     Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// How much of a body is read: at most `bytes`; beyond that the fetch fails, or (for
+/// robots.txt, of which only the head counts) the rest is dropped.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimit {
+    bytes: u64,
+    truncate: bool,
+}
+
+/// How long a cached robots.txt is trusted (Google's rule of thumb: 24 hours).
+pub const ROBOTS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The wait of a `Retry-After` value: delta-seconds (`120`) or an HTTP-date
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`, taken relative to `now`; a past date is no wait).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// A copy of a transport error (no HTTP answer), to give every document of a host
+/// whose robots.txt met it the same error. Other kinds give `None`.
+fn transport_copy(e: &FetchError) -> Option<FetchError> {
+    match e {
+        FetchError::Timeout {
+            url,
+            timeout,
+            connecting,
+            attempts,
+        } => Some(FetchError::Timeout {
+            url: url.clone(),
+            timeout: *timeout,
+            connecting: *connecting,
+            attempts: *attempts,
+        }),
+        FetchError::Network {
+            url,
+            attempts,
+            message,
+            retryable,
+        } => Some(FetchError::Network {
+            url: url.clone(),
+            attempts: *attempts,
+            message: message.clone(),
+            retryable: *retryable,
+        }),
+        _ => None,
+    }
+}
+
+fn retry_after_of(e: &FetchError) -> Option<Duration> {
+    match e {
+        FetchError::Http { retry_after, .. } => *retry_after,
+        _ => None,
+    }
+}
+
+fn retry_after_too_long(e: FetchError, wait: Duration, cap: Duration) -> FetchError {
+    match e {
+        FetchError::Http {
+            url,
+            status,
+            reason,
+            ..
+        } => FetchError::RetryAfterTooLong {
+            url,
+            status,
+            reason,
+            wait,
+            cap,
+        },
+        other => other,
+    }
 }
 
 fn deadline_err(url: &Url, d: Deadline, attempts: u32) -> FetchError {
@@ -762,6 +1000,25 @@ mod tests {
             Some("utf-8")
         );
         assert_eq!(charset_from_content_type("application/pdf"), None);
+    }
+
+    #[test]
+    fn retry_after_values() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_767); // Sun, 06 Nov 1994 08:49:27
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[test]
