@@ -77,7 +77,7 @@ pub enum OleKind {
     Workbook,
     /// A `PowerPoint Document` stream: PowerPoint `.ppt` or WPS `.dps`.
     Presentation,
-    /// Some other compound file.
+    /// Some other compound file, or no compound file at all (no OLE2 signature).
     Other,
     /// A compound file whose header, FAT or directory cannot be read: its streams are
     /// unknown, so only the file name can say what it was meant to be.
@@ -86,6 +86,10 @@ pub enum OleKind {
 
 /// Sniffs an OLE2 compound file by its root streams.
 pub fn sniff_ole(bytes: &[u8]) -> OleKind {
+    const MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if !bytes.starts_with(&MAGIC) {
+        return OleKind::Other;
+    }
     let Ok(cf) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
         return OleKind::Unreadable;
     };
@@ -251,6 +255,10 @@ mod tests {
         assert!(extract_doc(b"", &l).is_err());
         assert!(extract_doc(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], &l).is_err());
         assert_eq!(sniff_ole(b"not ole"), OleKind::Other);
+        // The signature with nothing readable behind it: damaged, judged by name.
+        let mut damaged = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        damaged.resize(1024, 0xFF);
+        assert_eq!(sniff_ole(&damaged), OleKind::Unreadable);
     }
 
     #[test]
