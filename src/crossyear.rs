@@ -91,9 +91,6 @@ pub struct YearSummary {
 /// One way to read a row: its cells' values by column.
 pub type Reading = Vec<(String, f64)>;
 
-/// Most combinations of readings tried for one rule instance.
-const MAX_COMBINATIONS: usize = 10_000;
-
 /// Reduces a record to what the cross-year rules need; `None` when the report has no
 /// agency or year to group by.
 pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
@@ -349,12 +346,10 @@ fn balance_line(
             src.alternatives.get(&(t.to_string(), row.clone()))
         })
         .collect::<Option<_>>()?;
-    let n = options
-        .iter()
-        .try_fold(1usize, |a, o| a.checked_mul(o.len()))?;
-    if n > MAX_COMBINATIONS {
-        return None;
-    }
+    let lens: Vec<usize> = options.iter().map(|o| o.len()).collect();
+    // With no row read several ways this is the one empty choice.
+    let picks = crate::legacy::choices(&lens)?;
+    let n = picks.len();
     let value = |op: &Operand, pick: &[usize]| -> Option<f64> {
         match op {
             Operand::Known(v) => Some(*v),
@@ -374,22 +369,13 @@ fn balance_line(
         }
         Some(s)
     };
-    let mut pick = vec![0usize; options.len()];
     let mut first = None;
-    for _ in 0..n {
-        let s = sides(&pick)?;
+    for pick in &picks {
+        let s = sides(pick)?;
         if (s[0] - s[1]).abs() <= 1e-6 {
             return None;
         }
         first.get_or_insert(s);
-        // Next combination (odometer).
-        for (k, p) in pick.iter_mut().enumerate() {
-            *p += 1;
-            if *p < options[k].len() {
-                break;
-            }
-            *p = 0;
-        }
     }
     let s = first?;
     let (row, col) = match rule.per {

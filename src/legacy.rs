@@ -449,8 +449,8 @@ pub fn check(doc: &Document, table: &LegacyTable) -> Vec<Finding> {
     out
 }
 
-/// Most combinations of readings tried for one breakdown.
-const MAX_COMBINATIONS: usize = 10_000;
+/// Most combinations of readings tried for one check (here and in the cross-year pass).
+pub(crate) const MAX_COMBINATIONS: usize = 10_000;
 
 /// A row's possible (本年, 历年累计): the cells' values, or every reading of digits run
 /// together; `None` when a cell is missing or unreadable.
@@ -466,31 +466,39 @@ fn row_readings(cells: &[CellValue], row: &str) -> Option<Vec<(f64, f64)>> {
     }
 }
 
-/// Every choice of one reading per row (odometer order), or `None` past the cap.
-fn combinations(options: &[Vec<(f64, f64)>]) -> Option<Vec<Vec<(f64, f64)>>> {
-    let n = options
-        .iter()
-        .try_fold(1usize, |acc, o| acc.checked_mul(o.len()))?;
+/// Every choice of one option per slot, given how many options each slot has, as
+/// option indices in odometer order; `None` when a slot has none or there are more
+/// than [`MAX_COMBINATIONS`].
+pub(crate) fn choices(lens: &[usize]) -> Option<Vec<Vec<usize>>> {
+    let n = lens.iter().try_fold(1usize, |acc, &l| acc.checked_mul(l))?;
     if n == 0 || n > MAX_COMBINATIONS {
         return None;
     }
     let mut out = Vec::with_capacity(n);
-    let mut idx = vec![0usize; options.len()];
-    loop {
-        out.push(idx.iter().zip(options).map(|(&i, o)| o[i]).collect());
-        let mut k = 0;
-        while k < idx.len() {
-            idx[k] += 1;
-            if idx[k] < options[k].len() {
+    let mut idx = vec![0usize; lens.len()];
+    for _ in 0..n {
+        out.push(idx.clone());
+        for (i, &len) in idx.iter_mut().zip(lens) {
+            *i += 1;
+            if *i < len {
                 break;
             }
-            idx[k] = 0;
-            k += 1;
-        }
-        if k == idx.len() {
-            return Some(out);
+            *i = 0;
         }
     }
+    Some(out)
+}
+
+/// Every choice of one reading per row, or `None` past the cap.
+fn combinations(options: &[Vec<(f64, f64)>]) -> Option<Vec<Vec<(f64, f64)>>> {
+    let lens: Vec<usize> = options.iter().map(Vec::len).collect();
+    let picks = choices(&lens)?;
+    Some(
+        picks
+            .iter()
+            .map(|p| p.iter().zip(options).map(|(&i, o)| o[i]).collect())
+            .collect(),
+    )
 }
 
 /// `breakdown`: a 统计表 row against its `其中` parts, per column. Rows whose digits run
@@ -553,8 +561,6 @@ fn breakdown(r: &Rule, g: &Group, cells: &[CellValue], out: &mut Vec<Finding>) {
             )
         };
         out.push(Finding {
-            rule: r.def.id.clone(),
-            severity: r.def.severity,
             table: Some("legacy".into()),
             row: Some(g.parent.clone()),
             col: Some(col.to_string()),
@@ -565,14 +571,11 @@ fn breakdown(r: &Rule, g: &Group, cells: &[CellValue], out: &mut Vec<Finding>) {
                 .iter()
                 .map(|row| ("legacy".to_string(), row.to_string(), col.to_string()))
                 .collect(),
-            message,
-            quote: None,
             at: cells
                 .iter()
                 .find(|c| c.row == g.parent)
                 .map(|c| c.at.clone()),
-            expected_share_pct: None,
-            found_share_pct: None,
+            ..finding(r, message)
         });
     }
 }
@@ -588,34 +591,23 @@ fn rate(r: &Rule, text: &str, at: &str, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let decimals = caps
-            .get(3)
-            .and_then(|m| m.as_str().split_once('.'))
-            .map_or(0, |(_, d)| d.len());
-        let d = i32::try_from(decimals).unwrap_or(0);
-        let exact = part / base * 100.0;
-        if base <= 0.0 || (exact - pct).abs() <= 10f64.powi(-d) {
+        let d = caps.get(3).map_or(0, |m| decimals(m.as_str()));
+        if base <= 0.0 {
             continue;
         }
-        let shown = (exact * 10f64.powi(d)).round() / 10f64.powi(d);
+        let Some(shown) = rounding_mismatch(part / base * 100.0, pct, d) else {
+            continue;
+        };
+        let message = format!(
+            "{}: {part} of {base} is {shown}%, stated {pct}%",
+            r.def.message
+        );
         out.push(Finding {
-            rule: r.def.id.clone(),
-            severity: r.def.severity,
-            table: None,
-            row: None,
-            col: None,
-            rows: Vec::new(),
             expected: Some(shown),
             found: Some(pct),
-            cells: Vec::new(),
-            message: format!(
-                "{}: {part} of {base} is {shown}%, stated {pct}%",
-                r.def.message
-            ),
             quote: Some(whole.as_str().chars().take(300).collect()),
             at: Some(at.to_string()),
-            expected_share_pct: None,
-            found_share_pct: None,
+            ..finding(r, message)
         });
     }
 }
@@ -640,21 +632,17 @@ fn narrative(r: &Rule, text: &str, at: &str, cells: &[CellValue], out: &mut Vec<
         if stated == table {
             continue;
         }
+        let message = format!("{}: text {stated}, 统计表 {table}", r.def.message);
         out.push(Finding {
-            rule: r.def.id.clone(),
-            severity: r.def.severity,
             table: Some("legacy".into()),
             row: Some(cell.row.clone()),
             col: Some(cell.col.clone()),
-            rows: Vec::new(),
             expected: Some(table),
             found: Some(stated),
             cells: vec![(cell.table.clone(), cell.row.clone(), cell.col.clone())],
-            message: format!("{}: text {stated}, 统计表 {table}", r.def.message),
             quote: Some(whole.as_str().to_string()),
             at: Some(at.to_string()),
-            expected_share_pct: None,
-            found_share_pct: None,
+            ..finding(r, message)
         });
     }
 }
@@ -726,9 +714,7 @@ fn items(item: &Regex, list: &str) -> Vec<Item> {
         out.push(Item {
             count,
             pct: pct_raw.and_then(|p| p.parse().ok()),
-            pct_decimals: pct_raw
-                .and_then(|p| p.split_once('.'))
-                .map_or(0, |(_, d)| d.len()),
+            pct_decimals: pct_raw.map_or(0, decimals),
             catch_all: label.contains("其他") || label.contains("其它"),
         });
     }
@@ -769,10 +755,9 @@ fn evaluate_list(ctx: &ListCtx, list: &str, out: &mut Vec<Finding>) {
         for it in &items {
             let Some(pct) = it.pct else { continue };
             let exact = it.count / total * 100.0;
-            let unit = 10f64.powi(-i32::try_from(it.pct_decimals).unwrap_or(0));
-            if total > 0.0 && (exact - pct).abs() > unit {
-                let scale = 10f64.powi(i32::try_from(it.pct_decimals).unwrap_or(0));
-                let shown = (exact * scale).round() / scale;
+            if total > 0.0
+                && let Some(shown) = rounding_mismatch(exact, pct, it.pct_decimals)
+            {
                 let msg = format!(
                     "{}: {} of {total} is {shown}%, stated {pct}%",
                     ctx.r.def.message, it.count
@@ -808,21 +793,45 @@ fn list_finding(
     message: String,
 ) -> Finding {
     Finding {
-        rule: ctx.r.def.id.clone(),
-        severity: ctx.r.def.severity,
+        expected,
+        found,
+        quote: Some(ctx.quote.chars().take(300).collect()),
+        at: Some(ctx.at.to_string()),
+        ..finding(ctx.r, message)
+    }
+}
+
+/// A finding of rule `r` with its message and nothing else filled in.
+fn finding(r: &Rule, message: String) -> Finding {
+    Finding {
+        rule: r.def.id.clone(),
+        severity: r.def.severity,
         table: None,
         row: None,
         col: None,
         rows: Vec::new(),
-        expected,
-        found,
+        expected: None,
+        found: None,
         cells: Vec::new(),
         message,
-        quote: Some(ctx.quote.chars().take(300).collect()),
-        at: Some(ctx.at.to_string()),
+        quote: None,
+        at: None,
         expected_share_pct: None,
         found_share_pct: None,
     }
+}
+
+/// Decimals of a number as printed (`8.05` → 2): the rounding the text applied.
+fn decimals(printed: &str) -> usize {
+    printed.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
+/// `exact` as printed with `decimals` decimals, when `stated` is off from it by more
+/// than one unit of its last printed decimal (so `33%` and `33.3%` are right for 1/3,
+/// `35%` is not); `None` when `stated` is right.
+fn rounding_mismatch(exact: f64, stated: f64, decimals: usize) -> Option<f64> {
+    let scale = 10f64.powi(i32::try_from(decimals).unwrap_or(0));
+    ((exact - stated).abs() > 1.0 / scale).then(|| (exact * scale).round() / scale)
 }
 
 #[cfg(test)]
