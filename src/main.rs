@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use gouji::model::{Record, Severity, Status};
 use gouji::pipeline::{self, Options};
 use gouji::pool::Pool;
-use gouji::run::{LazyFetcher, PipelineProcessor};
+use gouji::run::{BatchOutputs, LazyFetcher, PipelineProcessor};
 use gouji_batch::{BatchError, BatchOptions, Processor, Retry, log_line, run_batch_then};
 use gouji_fetch::{FetchOptions, HttpFetcher};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -366,13 +366,13 @@ fn main() -> ExitCode {
             if let Some(j) = jobs {
                 bo.jobs = j.max(1);
             }
-            let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
+            let derive = BatchOutputs::new(&out);
             let result = if iso.in_process {
                 let processor = PipelineProcessor::new(fetcher, net.pipeline_options());
-                run_batch_then(&list, &out, &processor, &bo, cross)
+                run_batch_then(&list, &out, &processor, &bo, derive)
             } else {
                 match Pool::new(fetcher, iso.budgets(&net)) {
-                    Ok(pool) => run_batch_then(&list, &out, &pool, &bo, cross),
+                    Ok(pool) => run_batch_then(&list, &out, &pool, &bo, derive),
                     Err(e) => {
                         log_line(format_args!("gouji: cannot start worker processes: {e}"));
                         return ExitCode::from(2);
@@ -380,7 +380,7 @@ fn main() -> ExitCode {
                 }
             };
             match result {
-                Ok((_, cross)) => {
+                Ok((_, (cross, dataset))) => {
                     match cross {
                         Ok(n) => log_line(format_args!(
                             "  cross-year: {n} findings in {}",
@@ -388,8 +388,8 @@ fn main() -> ExitCode {
                         )),
                         Err(e) => log_line(format_args!("gouji: cross-year check: {e}")),
                     }
-                    // Derived from the finalized journal and the cross pass, like the CSVs.
-                    match write_dataset(&out) {
+                    // Derived from the finalized records and the cross pass, like the CSVs.
+                    match report_dataset(&out, dataset) {
                         Ok(s) => print_run_summary(&s),
                         Err(()) => return ExitCode::from(2),
                     }
@@ -415,9 +415,8 @@ fn main() -> ExitCode {
 /// `gouji merge OUT DIR…`: the merge, then the cross-year pass over all merged records
 /// (an agency's two years may sit in different shards) and the dataset.
 fn merge(out: &std::path::Path, dirs: &[PathBuf]) -> ExitCode {
-    let cross = |out: &std::path::Path| gouji::run::cross_check_batch(out);
-    match gouji_batch::merge_dirs_then(out, dirs, cross) {
-        Ok((summary, cross)) => {
+    match gouji_batch::merge_dirs_then(out, dirs, BatchOutputs::new(out)) {
+        Ok((summary, (cross, dataset))) => {
             log_line(format_args!("{summary}"));
             match cross {
                 Ok(n) => log_line(format_args!(
@@ -429,7 +428,7 @@ fn merge(out: &std::path::Path, dirs: &[PathBuf]) -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            match write_dataset(out) {
+            match report_dataset(out, dataset) {
                 Ok(s) => print_run_summary(&s),
                 Err(()) => return ExitCode::from(2),
             }
@@ -444,7 +443,18 @@ fn merge(out: &std::path::Path, dirs: &[PathBuf]) -> ExitCode {
 
 /// Writes DIR/gouji.sqlite; errors are printed.
 fn write_dataset(dir: &std::path::Path) -> Result<gouji_dataset::DatasetSummary, ()> {
-    match gouji_dataset::write_dataset(dir, &gouji::dataset::template_labels()) {
+    report_dataset(
+        dir,
+        gouji_dataset::write_dataset(dir, &gouji::dataset::template_labels()),
+    )
+}
+
+/// Logs where DIR/gouji.sqlite was written and its row counts, or the error.
+fn report_dataset(
+    dir: &std::path::Path,
+    result: Result<gouji_dataset::DatasetSummary, gouji_dataset::DatasetError>,
+) -> Result<gouji_dataset::DatasetSummary, ()> {
+    match result {
         Ok(s) => {
             let rows: Vec<String> = s.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
             log_line(format_args!(

@@ -267,3 +267,52 @@ pub fn cross_check_records(records: &mut [Record]) {
         }
     }
 }
+
+/// The outputs a batch derives after its CSV files: the cross-year pass
+/// (`cross_findings.csv`) and the SQLite dataset, which is built on its own thread from
+/// the records as the batch finalizes them (see [`gouji_batch::Derive`]).
+pub struct BatchOutputs {
+    dir: std::path::PathBuf,
+    labels: Vec<gouji_dataset::Label>,
+    dataset: Option<gouji_dataset::Background>,
+}
+
+/// What [`BatchOutputs`] derived: the number of cross-year findings, and the dataset.
+pub type Derived = (
+    std::io::Result<usize>,
+    Result<gouji_dataset::DatasetSummary, gouji_dataset::DatasetError>,
+);
+
+impl BatchOutputs {
+    /// The outputs of the batch in `dir`, with the embedded templates' labels.
+    pub fn new(dir: &std::path::Path) -> Self {
+        BatchOutputs {
+            dir: dir.to_path_buf(),
+            labels: crate::dataset::template_labels(),
+            dataset: None,
+        }
+    }
+}
+
+impl gouji_batch::Derive for BatchOutputs {
+    type Output = Derived;
+
+    fn record(&mut self, rec: Record) {
+        // The thread starts with the first record, so a batch that stops before it
+        // finalizes starts none.
+        let (dir, labels) = (&self.dir, &self.labels);
+        self.dataset
+            .get_or_insert_with(|| gouji_dataset::Background::spawn(dir, labels.clone()))
+            .record(rec);
+    }
+
+    fn finish(self, out_dir: &std::path::Path) -> Derived {
+        let cross = cross_check_batch(out_dir);
+        // The dataset loads cross_findings.csv once its records end: after the pass.
+        let dataset = match self.dataset {
+            Some(ds) => ds.finish(),
+            None => gouji_dataset::write_dataset(out_dir, &self.labels),
+        };
+        (cross, dataset)
+    }
+}

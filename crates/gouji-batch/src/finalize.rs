@@ -147,9 +147,10 @@ impl TmpOut {
 /// Rewrites `reports.jsonl` in line order (one record per line number, first copy wins)
 /// and writes `cells.csv` and `findings.csv` from it, all through temp files renamed
 /// into place. Memory: 24 bytes per record for the (line, offset, length) index; the
-/// records themselves are streamed one at a time.
-pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
-    let result = finalize_inner(dir);
+/// records themselves are streamed one at a time. Each record written is then handed to
+/// `sink`, in the order of the new `reports.jsonl`.
+pub(crate) fn finalize(dir: &Path, sink: &mut dyn FnMut(Record)) -> Result<Totals, BatchError> {
+    let result = finalize_inner(dir, sink);
     if result.is_err() {
         // A failed finalisation (full disk) leaves the previous outputs and no temp
         // files; the journal is untouched, so a rerun finalises again.
@@ -160,7 +161,7 @@ pub(crate) fn finalize(dir: &Path) -> Result<Totals, BatchError> {
     result
 }
 
-fn finalize_inner(dir: &Path) -> Result<Totals, BatchError> {
+fn finalize_inner(dir: &Path, sink: &mut dyn FnMut(Record)) -> Result<Totals, BatchError> {
     let journal_path = dir.join(REPORTS_JSONL);
     let mut journal = File::open(&journal_path).map_err(out_err(&journal_path))?;
     let mut totals = Totals::default();
@@ -242,6 +243,7 @@ fn finalize_inner(dir: &Path) -> Result<Totals, BatchError> {
             totals.findings += 1;
             *totals.by_rule.entry(f.rule.clone()).or_default() += 1;
         }
+        sink(rec);
     }
     let cells_inner = cells_w.into_inner().map_err(|e| BatchError::Output {
         path: cells.tmp.clone(),

@@ -69,6 +69,7 @@
 //! the directory finished; [`merge_dirs`] merges the finished directories of every
 //! shard of one list into one directory, as a single run would have written it.
 
+mod derive;
 mod finalize;
 mod journal;
 mod list;
@@ -90,6 +91,7 @@ use std::time::{Duration, Instant};
 use gouji_model::{Record, Source, Status};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+pub use derive::Derive;
 pub use finalize::{
     CELLS_HEADER, FINDINGS_HEADER, REPORTS_CSV, REPORTS_HEADER, involved, report_id,
 };
@@ -608,19 +610,19 @@ pub fn run_batch<P: Processor + ?Sized>(
     processor: &P,
     options: &BatchOptions,
 ) -> Result<Summary, BatchError> {
-    run_batch_then(list_path, out_dir, processor, options, |_| ()).map(|(s, ())| s)
+    run_batch_then(list_path, out_dir, processor, options, |_: &Path| ()).map(|(s, ())| s)
 }
 
-/// As [`run_batch`], then runs `after` on the output directory while the directory's
-/// lock is still held (for outputs derived from the finished journal, such as a
-/// cross-year pass), and returns its result too.
-pub fn run_batch_then<P: Processor + ?Sized, T>(
+/// As [`run_batch`], then derives the caller's outputs with `after` while the
+/// directory's lock is still held (see [`Derive`]: each finalized record as it is
+/// written, then the finished directory), and returns its result too.
+pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
     list_path: &Path,
     out_dir: &Path,
     processor: &P,
     options: &BatchOptions,
-    after: impl FnOnce(&Path) -> T,
-) -> Result<(Summary, T), BatchError> {
+    mut after: D,
+) -> Result<(Summary, D::Output), BatchError> {
     let started = Instant::now();
     let out_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -866,7 +868,7 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
         });
     }
 
-    let totals = finalize::finalize(out_dir)?;
+    let totals = finalize::finalize(out_dir, &mut |rec| after.record(rec))?;
     // The mark `gouji merge` looks for; written only now that every output is derived.
     meta::write_meta(
         out_dir,
@@ -902,7 +904,7 @@ pub fn run_batch_then<P: Processor + ?Sized, T>(
     if options.print_summary {
         log_line(format_args!("{summary}"));
     }
-    let post = after(out_dir);
+    let post = after.finish(out_dir);
     drop(lock);
     Ok((summary, post))
 }

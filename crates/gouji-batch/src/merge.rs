@@ -516,7 +516,7 @@ fn merge_journals(parts: &[Part], out: &Path) -> Result<(), MergeError> {
 /// Merges the output directories `dirs` of the shards of one list into `out`; see
 /// [`merge_dirs_then`].
 pub fn merge_dirs(out: &Path, dirs: &[PathBuf]) -> Result<MergeSummary, MergeError> {
-    merge_dirs_then(out, dirs, |_| ()).map(|(s, ())| s)
+    merge_dirs_then(out, dirs, |_: &Path| ()).map(|(s, ())| s)
 }
 
 /// Merges the output directories `dirs` of the shards of one list into `out`
@@ -526,11 +526,11 @@ pub fn merge_dirs(out: &Path, dirs: &[PathBuf]) -> Result<MergeSummary, MergeErr
 /// (for outputs over all records: the cross-year pass), and returns its result too.
 ///
 /// `out` is then an ordinary finished output directory of the whole list.
-pub fn merge_dirs_then<T>(
+pub fn merge_dirs_then<D: crate::Derive>(
     out: &Path,
     dirs: &[PathBuf],
-    after: impl FnOnce(&Path) -> T,
-) -> Result<(MergeSummary, T), MergeError> {
+    mut after: D,
+) -> Result<(MergeSummary, D::Output), MergeError> {
     let started = Instant::now();
     let parts = dirs
         .iter()
@@ -565,7 +565,7 @@ pub fn merge_dirs_then<T>(
     // Unfinished until the end, so an interrupted merge is never merged further.
     meta::write_meta(out, &merged_meta)?;
     merge_journals(&parts, out)?;
-    let totals = finalize::finalize(out)?;
+    let totals = finalize::finalize(out, &mut |rec| after.record(rec))?;
     meta::write_meta(
         out,
         &Meta {
@@ -586,7 +586,7 @@ pub fn merge_dirs_then<T>(
         elapsed: started.elapsed(),
         out_dir: out.to_path_buf(),
     };
-    let post = after(out);
+    let post = after.finish(out);
     drop(lock);
     drop(parts);
     Ok((summary, post))

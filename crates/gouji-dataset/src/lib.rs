@@ -49,6 +49,9 @@ pub enum DatasetError {
         /// The cause.
         source: rusqlite::Error,
     },
+    /// The dataset thread was stopped before its batch had finished ([`Background`]).
+    #[error("the dataset was abandoned before the batch finished")]
+    Abandoned,
     /// `cross_findings.csv` is not valid CSV.
     #[error("{path}: {source}")]
     Csv {
@@ -124,22 +127,65 @@ pub fn report_id(rec: &Record) -> String {
 /// Writes `dir/gouji.sqlite` from `dir/reports.jsonl` and `dir/cross_findings.csv`
 /// (absent: no cross-year findings), with `labels` for the `labels` table.
 pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, DatasetError> {
+    let path = dir.join(REPORTS_JSONL);
+    let file = std::fs::File::open(&path).map_err(|source| DatasetError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let lines = std::io::BufReader::new(file).lines().map(|line| {
+        line.map(|l| serde_json::from_str::<Record>(&l).ok())
+            .map_err(|source| DatasetError::Io {
+                path: path.clone(),
+                source,
+            })
+    });
+    write_dataset_records(dir, labels, lines)
+}
+
+/// Writes `dir/gouji.sqlite` from `records`, the lines of `dir/reports.jsonl` in order
+/// (`Ok(None)`: a line that is not a record, skipped), then `dir/cross_findings.csv`,
+/// which is read only once `records` has ended. An `Err` item ends the write with that
+/// error and leaves no dataset behind.
+pub fn write_dataset_records(
+    dir: &Path,
+    labels: &[Label],
+    records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
+) -> Result<DatasetSummary, DatasetError> {
     let dest = dir.join(DATASET_FILE);
     let tmp = dir.join(format!(".{DATASET_FILE}.tmp"));
+    remove_tmp(&tmp)?;
+    let result = write_tmp(dir, &tmp, labels, records);
+    if result.is_err() {
+        // Whatever went wrong, no half-written database is left to be mistaken for one.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    let summary = result?;
+    std::fs::rename(&tmp, &dest).map_err(|source| DatasetError::Io { path: dest, source })?;
+    Ok(summary)
+}
+
+fn remove_tmp(tmp: &Path) -> Result<(), DatasetError> {
+    match std::fs::remove_file(tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(DatasetError::Io {
+            path: tmp.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The whole database in `tmp`, committed and closed.
+fn write_tmp(
+    dir: &Path,
+    tmp: &Path,
+    labels: &[Label],
+    records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
+) -> Result<DatasetSummary, DatasetError> {
     let sq = |source| DatasetError::Sqlite {
-        path: tmp.clone(),
+        path: tmp.to_path_buf(),
         source,
     };
-    match std::fs::remove_file(&tmp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(DatasetError::Io {
-                path: tmp,
-                source: e,
-            });
-        }
-        _ => {}
-    }
-    let mut conn = Connection::open(&tmp).map_err(sq)?;
+    let mut conn = Connection::open(tmp).map_err(sq)?;
     // The temp file is renamed only after the commit: no journal needed for safety.
     conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         .map_err(sq)?;
@@ -150,8 +196,8 @@ pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, Dat
     let (tables, indexes) = split_schema();
     tx.execute_batch(tables).map_err(sq)?;
     let amounts = insert_labels(&tx, labels).map_err(sq)?;
-    let mut summary = insert_journal(&tx, dir, &amounts, &tmp)?;
-    insert_cross(&tx, dir, &tmp)?;
+    let mut summary = insert_records(&tx, records, &amounts, tmp)?;
+    insert_cross(&tx, dir, tmp)?;
     tx.execute_batch(indexes).map_err(sq)?;
     for t in TABLES {
         let n: i64 = tx
@@ -163,8 +209,80 @@ pub fn write_dataset(dir: &Path, labels: &[Label]) -> Result<DatasetSummary, Dat
     conn.execute_batch("PRAGMA synchronous = NORMAL;")
         .map_err(sq)?;
     conn.close().map_err(|(_, e)| sq(e))?;
-    std::fs::rename(&tmp, &dest).map_err(|source| DatasetError::Io { path: dest, source })?;
     Ok(summary)
+}
+
+/// A dataset written on its own thread from records handed to it as a batch finalizes
+/// them, so the SQLite inserts run beside the CSV writing instead of after it (they
+/// were most of `gouji run`'s serial tail).
+///
+/// [`Background::finish`] ends the records; call it once `cross_findings.csv` is
+/// written. Dropped without `finish`, the thread stops and leaves no dataset.
+pub struct Background {
+    tx: Option<std::sync::mpsc::SyncSender<Message>>,
+    thread: Option<std::thread::JoinHandle<Result<DatasetSummary, DatasetError>>>,
+}
+
+enum Message {
+    Record(Box<Record>),
+    End,
+}
+
+/// Records in flight between the batch and the dataset thread: enough to keep both
+/// busy, few enough that memory does not depend on the batch (a record is ~20 KB).
+const IN_FLIGHT: usize = 64;
+
+impl Background {
+    /// Starts the thread writing `dir/gouji.sqlite`.
+    pub fn spawn(dir: &Path, labels: Vec<Label>) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+        let dir = dir.to_path_buf();
+        let thread = std::thread::spawn(move || {
+            let records = rx.into_iter().map(Some).chain(std::iter::once(None));
+            let records = records.map_while(|m| match m {
+                Some(Message::Record(rec)) => Some(Ok(Some(*rec))),
+                Some(Message::End) => None,
+                // The sender went away without `End`: the batch did not finish.
+                None => Some(Err(DatasetError::Abandoned)),
+            });
+            write_dataset_records(&dir, &labels, records)
+        });
+        Background {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands over the next line's record. An error of the thread shows in `finish`.
+    pub fn record(&mut self, rec: Record) {
+        if let Some(tx) = &self.tx
+            && tx.send(Message::Record(Box::new(rec))).is_err()
+        {
+            // The thread stopped on an error; `finish` returns it.
+            self.tx = None;
+        }
+    }
+
+    /// Ends the records and waits for the dataset.
+    pub fn finish(mut self) -> Result<DatasetSummary, DatasetError> {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Message::End);
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) | None => Err(DatasetError::Abandoned),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Without `End` the thread sees the channel close, stops and removes its file.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// [`SCHEMA`] as its `CREATE TABLE` part and its `CREATE INDEX` part.
@@ -174,16 +292,31 @@ fn split_schema() -> (&'static str, &'static str) {
         .map_or((SCHEMA, ""), |i| SCHEMA.split_at(i))
 }
 
+/// The `(table, col)` pairs whose values are amounts, looked up without building a key
+/// (once per cell of the batch).
+#[derive(Default)]
+struct Amounts(std::collections::HashMap<String, HashSet<String>>);
+
+impl Amounts {
+    fn insert(&mut self, table: &str, col: &str) {
+        self.0
+            .entry(table.to_string())
+            .or_default()
+            .insert(col.to_string());
+    }
+
+    fn contains(&self, table: &str, col: &str) -> bool {
+        self.0.get(table).is_some_and(|cols| cols.contains(col))
+    }
+}
+
 /// Inserts the labels; returns the `(table, col)` pairs whose values are amounts.
-fn insert_labels(
-    tx: &Transaction,
-    labels: &[Label],
-) -> rusqlite::Result<HashSet<(String, String)>> {
+fn insert_labels(tx: &Transaction, labels: &[Label]) -> rusqlite::Result<Amounts> {
     let mut st = tx.prepare(
         "INSERT INTO labels (template, table_key, axis, key, label, position, group_key, value_kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    let mut amounts = HashSet::new();
+    let mut amounts = Amounts::default();
     for l in labels {
         st.execute(params![
             l.template,
@@ -196,7 +329,7 @@ fn insert_labels(
             l.value_kind
         ])?;
         if l.axis == "col" && l.value_kind.as_deref() == Some("amount") {
-            amounts.insert((l.table.clone(), l.key.clone()));
+            amounts.insert(&l.table, &l.key);
         }
     }
     Ok(amounts)
@@ -223,28 +356,21 @@ fn severity_index(s: Severity) -> usize {
     }
 }
 
-fn insert_journal(
+fn insert_records(
     tx: &Transaction,
-    dir: &Path,
-    amounts: &HashSet<(String, String)>,
+    records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
+    amounts: &Amounts,
     db: &Path,
 ) -> Result<DatasetSummary, DatasetError> {
-    let path = dir.join(REPORTS_JSONL);
-    let io = |source| DatasetError::Io {
-        path: path.clone(),
-        source,
-    };
     let sq = |source| DatasetError::Sqlite {
         path: db.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(&path).map_err(io)?;
     let mut ins = Inserts::prepare(tx).map_err(sq)?;
     let mut summary = DatasetSummary::default();
     let mut seen = HashSet::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(io)?;
-        let Ok(rec) = serde_json::from_str::<Record>(&line) else {
+    for (i, rec) in records.into_iter().enumerate() {
+        let Some(rec) = rec? else {
             summary.skipped += 1;
             continue;
         };
@@ -331,12 +457,7 @@ impl<'t> Inserts<'t> {
         })
     }
 
-    fn record(
-        &mut self,
-        rec: &Record,
-        n: i64,
-        amounts: &HashSet<(String, String)>,
-    ) -> rusqlite::Result<()> {
+    fn record(&mut self, rec: &Record, n: i64, amounts: &Amounts) -> rusqlite::Result<()> {
         let sev = |s: Severity| rec.findings.iter().filter(|f| f.severity == s).count() as i64;
         let first = rec.errors.first();
         let src = &rec.source;
@@ -362,7 +483,7 @@ impl<'t> Inserts<'t> {
             rec.findings.len() as i64,
         ])?;
         for c in &rec.cells {
-            let amount = amounts.contains(&(c.table.clone(), c.col.clone()));
+            let amount = amounts.contains(&c.table, &c.col);
             self.cell.execute(params![
                 n,
                 c.table,
@@ -378,7 +499,7 @@ impl<'t> Inserts<'t> {
         }
         for (i, f) in rec.findings.iter().enumerate() {
             let amount = match (&f.table, &f.col) {
-                (Some(t), Some(c)) => amounts.contains(&(t.clone(), c.clone())),
+                (Some(t), Some(c)) => amounts.contains(t, c),
                 _ => false,
             };
             self.finding.execute(params![
@@ -528,5 +649,54 @@ mod tests {
     fn schema_is_valid_sql() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(SCHEMA).unwrap();
+    }
+
+    fn record(line: u64) -> Record {
+        let mut rec = Record::failed(
+            gouji_model::Source {
+                input: format!("doc{line}.pdf"),
+                format: "pdf".into(),
+                line: Some(line),
+                ..Default::default()
+            },
+            "extract",
+            "broken",
+        );
+        rec.warnings.push(format!("note {line}"));
+        rec
+    }
+
+    fn write_journal(dir: &Path, n: u64) {
+        let lines: Vec<String> = (1..=n)
+            .map(|l| serde_json::to_string(&record(l)).unwrap())
+            .collect();
+        std::fs::write(dir.join(REPORTS_JSONL), lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn background_writes_the_same_file_as_reading_the_journal() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        write_journal(a.path(), 300);
+        let read = write_dataset(a.path(), &[]).unwrap();
+        let mut bg = Background::spawn(b.path(), Vec::new());
+        for l in 1..=300 {
+            bg.record(record(l));
+        }
+        let streamed = bg.finish().unwrap();
+        assert_eq!(read.rows, streamed.rows);
+        assert_eq!(read.by_status, [0, 0, 300]);
+        let bytes = |d: &Path| std::fs::read(d.join(DATASET_FILE)).unwrap();
+        assert_eq!(bytes(a.path()), bytes(b.path()));
+    }
+
+    #[test]
+    fn background_dropped_before_finish_leaves_no_dataset() {
+        let d = tempfile::tempdir().unwrap();
+        let mut bg = Background::spawn(d.path(), Vec::new());
+        bg.record(record(1));
+        drop(bg);
+        assert!(!d.path().join(DATASET_FILE).exists());
+        assert!(!d.path().join(format!(".{DATASET_FILE}.tmp")).exists());
     }
 }
