@@ -308,68 +308,55 @@ enum RowKind {
     Other,
 }
 
+/// What mapping one grid through one template table reads: the grid, its cells' facts
+/// and the table definition. Every step below takes it instead of four arguments.
+struct GridCtx<'a> {
+    table: &'a Table,
+    grid: Vec<Vec<Option<usize>>>,
+    info: &'a [CellInfo],
+    t: &'a TableDef,
+}
+
+impl GridCtx<'_> {
+    /// Cells of grid row `r`, each once, left to right, as (first grid column, index).
+    fn row(&self, r: usize) -> Vec<(usize, usize)> {
+        row_cells(&self.grid, r)
+    }
+
+    /// Whether cell `i` starts on grid row `r` (rather than spanning into it).
+    fn anchored(&self, i: usize, r: usize) -> bool {
+        self.table.cells[i].row == r
+    }
+
+    /// Whether cell `i`, starting at grid column `c`, covers one of `cols`.
+    fn covers(&self, c: usize, i: usize, cols: &HashSet<usize>) -> bool {
+        (c..c + self.table.cells[i].col_span).any(|k| cols.contains(&k))
+    }
+
+    fn names_row(&self, core: &str) -> bool {
+        match_row(self.t, core, None).is_some() || match_row_group(self.t, core).is_some()
+    }
+
+    fn names_col(&self, i: usize) -> bool {
+        let core = &self.info[i].core;
+        matches!(self.info[i].parsed, Parsed::Text)
+            && (match_col(self.t, core).is_some() || match_col_group(self.t, core).is_some())
+    }
+}
+
 fn map_grid(
     table: &Table,
     info: &[CellInfo],
     t: &TableDef,
     st: &mut State,
 ) -> Vec<(usize, MappedCell)> {
-    let grid = table.grid();
-    let nrows = table.rows;
-    // Classify rows.
-    let mut kinds = vec![RowKind::Other; nrows];
-    let mut has_number = vec![false; nrows];
-    for (r, kind) in kinds.iter_mut().enumerate() {
-        let cells = row_cells(&grid, r);
-        let anchored: Vec<usize> = cells
-            .iter()
-            .map(|&(_, i)| i)
-            .filter(|&i| table.cells[i].row == r)
-            .collect();
-        has_number[r] = anchored
-            .iter()
-            .any(|&i| matches!(info[i].parsed, Parsed::Number { .. } | Parsed::NullMark));
-        let names_col = |i: &usize| {
-            let core = &info[*i].core;
-            matches!(info[*i].parsed, Parsed::Text)
-                && (match_col(t, core).is_some() || match_col_group(t, core).is_some())
-        };
-        let names_row = |i: &usize| {
-            let core = &info[*i].core;
-            match_row(t, core, None).is_some() || match_row_group(t, core).is_some()
-        };
-        // 其他 and 总计 name both a column and a row: a blank "3.其他" or "（七）总计" row
-        // must stay a data row. Such labels make a header only in a row without blanks.
-        let has_blank = anchored.iter().any(|&i| info[i].parsed == Parsed::Blank);
-        let col_hit = anchored
-            .iter()
-            .any(|i| names_col(i) && (!names_row(i) || !has_blank));
-        if !has_number[r] && col_hit {
-            *kind = RowKind::Header;
-        }
-    }
-    // A text-only row directly above a header row is part of the header block (the
-    // 行政复议 | 行政诉讼 row above 表四's result columns), unless it looks like a row label
-    // with blank values.
-    for r in (0..nrows.saturating_sub(1)).rev() {
-        if kinds[r] == RowKind::Other && kinds[r + 1] == RowKind::Header && !has_number[r] {
-            let cells = row_cells(&grid, r);
-            let texts: Vec<usize> = cells
-                .iter()
-                .map(|&(_, i)| i)
-                .filter(|&i| table.cells[i].row == r && matches!(info[i].parsed, Parsed::Text))
-                .collect();
-            let has_blank = cells
-                .iter()
-                .any(|&(_, i)| table.cells[i].row == r && info[i].parsed == Parsed::Blank);
-            let label_like =
-                texts.len() == 1 && has_blank && match_row(t, &info[texts[0]].core, None).is_some();
-            if !texts.is_empty() && !label_like {
-                kinds[r] = RowKind::Header;
-            }
-        }
-    }
-
+    let ctx = GridCtx {
+        table,
+        grid: table.grid(),
+        info,
+        t,
+    };
+    let kinds = classify_rows(&ctx);
     let mut out = Vec::new();
     let mut mapped_here: HashSet<(String, String)> = HashSet::new();
     let mut block: Vec<usize> = Vec::new();
@@ -379,12 +366,69 @@ fn map_grid(
             continue;
         }
         if !block.is_empty() {
-            st.header = Some(build_header(table, &grid, info, t, &block));
+            st.header = Some(build_header(table, &ctx.grid, info, t, &block));
             block.clear();
         }
-        map_row(table, &grid, info, t, st, r, &mut mapped_here, &mut out);
+        if let Some(header) = st.header.clone() {
+            for (i, cell) in map_row(&ctx, &header, st, r) {
+                if mapped_here.insert((cell.row.clone(), cell.col.clone())) {
+                    out.push((i, cell));
+                }
+            }
+        }
     }
     out
+}
+
+/// Header rows and the others: a row without numbers that names a column is a header
+/// row, and so is a text-only row right above one (the 行政复议 | 行政诉讼 row above 表四's
+/// result columns) unless it looks like a row label with blank values.
+fn classify_rows(ctx: &GridCtx) -> Vec<RowKind> {
+    let nrows = ctx.table.rows;
+    let mut kinds = vec![RowKind::Other; nrows];
+    let mut has_number = vec![false; nrows];
+    for (r, kind) in kinds.iter_mut().enumerate() {
+        let anchored: Vec<usize> = ctx
+            .row(r)
+            .iter()
+            .map(|&(_, i)| i)
+            .filter(|&i| ctx.anchored(i, r))
+            .collect();
+        has_number[r] = anchored
+            .iter()
+            .any(|&i| matches!(ctx.info[i].parsed, Parsed::Number { .. } | Parsed::NullMark));
+        // 其他 and 总计 name both a column and a row: a blank "3.其他" or "（七）总计" row
+        // must stay a data row. Such labels make a header only in a row without blanks.
+        let has_blank = anchored
+            .iter()
+            .any(|&i| ctx.info[i].parsed == Parsed::Blank);
+        let col_hit = anchored
+            .iter()
+            .any(|&i| ctx.names_col(i) && (!ctx.names_row(&ctx.info[i].core) || !has_blank));
+        if !has_number[r] && col_hit {
+            *kind = RowKind::Header;
+        }
+    }
+    for r in (0..nrows.saturating_sub(1)).rev() {
+        if kinds[r] == RowKind::Other && kinds[r + 1] == RowKind::Header && !has_number[r] {
+            let cells = ctx.row(r);
+            let texts: Vec<usize> = cells
+                .iter()
+                .map(|&(_, i)| i)
+                .filter(|&i| ctx.anchored(i, r) && matches!(ctx.info[i].parsed, Parsed::Text))
+                .collect();
+            let has_blank = cells
+                .iter()
+                .any(|&(_, i)| ctx.anchored(i, r) && ctx.info[i].parsed == Parsed::Blank);
+            let label_like = texts.len() == 1
+                && has_blank
+                && match_row(ctx.t, &ctx.info[texts[0]].core, None).is_some();
+            if !texts.is_empty() && !label_like {
+                kinds[r] = RowKind::Header;
+            }
+        }
+    }
+    kinds
 }
 
 /// Column paths of a header block, with empty cells filled from the left within their
@@ -472,119 +516,126 @@ fn build_header(
     Header { cols }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn map_row(
-    table: &Table,
-    grid: &[Vec<Option<usize>>],
-    info: &[CellInfo],
-    t: &TableDef,
-    st: &mut State,
-    r: usize,
-    mapped_here: &mut HashSet<(String, String)>,
-    out: &mut Vec<(usize, MappedCell)>,
-) {
-    let Some(header) = st.header.clone() else {
-        return;
-    };
-    if header.cols.is_empty() {
-        return;
-    }
-    let hcols: HashSet<usize> = header.cols.iter().map(|h| h.grid_col).collect();
-    let cells = row_cells(grid, r);
-    // Label cells: text outside the header's data columns, or text inside them that names
-    // a row (a row shifted against its header).
-    let mut label_cells: Vec<(usize, usize)> = Vec::new();
-    // A row label printed inside the header's data columns: the row is shifted right.
-    let mut label_in_data = false;
-    for &(c, i) in &cells {
-        if !matches!(info[i].parsed, Parsed::Text) || info[i].core.is_empty() {
-            continue;
+/// A data row's label cells: text outside the header's data columns, or text inside
+/// them that names a row (a row shifted against its header).
+#[derive(Debug, Default)]
+struct RowLabel {
+    /// (grid column, cell index), left to right.
+    cells: Vec<(usize, usize)>,
+    /// A row label printed inside the header's data columns: the row is shifted right.
+    in_data: bool,
+}
+
+impl RowLabel {
+    fn find(ctx: &GridCtx, cells: &[(usize, usize)], hcols: &HashSet<usize>) -> Self {
+        let mut label = RowLabel::default();
+        for &(c, i) in cells {
+            let core = &ctx.info[i].core;
+            if !matches!(ctx.info[i].parsed, Parsed::Text) || core.is_empty() {
+                continue;
+            }
+            if !ctx.covers(c, i, hcols) {
+                label.cells.push((c, i));
+            } else if ctx.names_row(core) || is_subtotal_word(core) {
+                label.cells.push((c, i));
+                label.in_data = true;
+            }
         }
-        let in_data = (c..c + table.cells[i].col_span).any(|k| hcols.contains(&k));
-        if !in_data {
-            label_cells.push((c, i));
-        } else if match_row(t, &info[i].core, None).is_some()
-            || match_row_group(t, &info[i].core).is_some()
-            || is_subtotal_word(&info[i].core)
-        {
-            label_cells.push((c, i));
-            label_in_data = true;
-        }
+        label
     }
-    // Numbers outside the data columns: the row is shifted left — or the header has
-    // columns the template does not name (数据1…数据6), and then the grid is right as is.
-    let numbers_outside = cells.iter().any(|&(c, i)| {
-        matches!(info[i].parsed, Parsed::Number { .. })
-            && table.cells[i].row == r
-            && !(c..c + table.cells[i].col_span).any(|k| hcols.contains(&k))
-    });
-    let parts: Vec<&str> = {
+
+    /// The label's distinct texts, outermost first (`（三）不予公开` `1.属于国家秘密`).
+    fn parts<'a>(&self, ctx: &GridCtx<'a>) -> Vec<&'a str> {
         let mut v: Vec<&str> = Vec::new();
-        for &(_, i) in &label_cells {
-            let s = info[i].core.as_str();
+        for &(_, i) in &self.cells {
+            let s = ctx.info[i].core.as_str();
             if v.last() != Some(&s) {
                 v.push(s);
             }
         }
         v
-    };
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.cells.iter().any(|&(_, j)| j == i)
+    }
+}
+
+/// The row key a data row's label names, in the group context `st.group` (which the
+/// label updates). `Ok(None)`: the row has no label (a continuation row, or a wide table
+/// whose header names the rows). `Err(())`: a label naming no row of the template — its
+/// numbers are reported in `st.unmapped` and not mapped.
+fn resolve_row_key(
+    ctx: &GridCtx,
+    st: &mut State,
+    label: &RowLabel,
+    cells: &[(usize, usize)],
+    r: usize,
+) -> Result<Option<String>, ()> {
+    let t = ctx.t;
+    let parts = label.parts(ctx);
     for p in &parts {
         if let Some(g) = match_row_group(t, p) {
             st.group = Some(g.key.clone());
         }
     }
-    let row_key: Option<String> = match parts.last() {
-        None => None,
-        Some(leaf) => {
-            let key = if is_subtotal_word(leaf) {
-                st.group
-                    .as_deref()
-                    .and_then(|g| t.row_group(g))
-                    .and_then(|g| g.subtotal.clone())
-            } else if let Some((k, _)) = match_row(t, leaf, st.group.as_deref()) {
-                Some(k.to_string())
-            } else if let Some((k, _)) = match_row(t, &parts.concat(), st.group.as_deref()) {
-                Some(k.to_string())
-            } else {
-                match_row_group(t, leaf).and_then(|g| g.single.clone().or(g.subtotal.clone()))
-            };
-            let Some(key) = key else {
-                let has_numbers = cells.iter().any(|&(_, i)| {
-                    table.cells[i].row == r && matches!(info[i].parsed, Parsed::Number { .. })
-                });
-                if has_numbers {
-                    let label: Vec<&str> = label_cells
-                        .iter()
-                        .map(|&(_, i)| info[i].raw.as_str())
-                        .collect();
-                    let at = label_cells
-                        .first()
-                        .map(|&(_, i)| table.cells[i].at.to_string())
-                        .unwrap_or_default();
-                    st.unmapped.push(format!(
-                        "{}: row “{}” ({at}) matches no row of the template; its numbers were not mapped",
-                        t.key,
-                        label.join(" ")
-                    ));
-                }
-                return;
-            };
-            if let Some(def) = t.row(&key) {
-                match def.group.as_deref().and_then(|g| t.row_group(g)) {
-                    // A row of a real group (one with a subtotal) sets the context; a
-                    // top-level row ends it.
-                    Some(g) if g.subtotal.is_some() => st.group = Some(g.key.clone()),
-                    Some(_) => {}
-                    None => st.group = None,
-                }
-            }
-            Some(key)
-        }
+    let Some(leaf) = parts.last() else {
+        return Ok(None);
     };
-    let label_idx: HashSet<usize> = label_cells.iter().map(|&(_, i)| i).collect();
-    let mut pairs: Vec<(&HeaderCol, usize)> = Vec::new();
-    // Header columns with distinct keys: a header cell spanning two grid columns (or a
-    // trailing empty field inheriting 总计) names one column, not two.
+    let key = if is_subtotal_word(leaf) {
+        st.group
+            .as_deref()
+            .and_then(|g| t.row_group(g))
+            .and_then(|g| g.subtotal.clone())
+    } else if let Some((k, _)) = match_row(t, leaf, st.group.as_deref()) {
+        Some(k.to_string())
+    } else if let Some((k, _)) = match_row(t, &parts.concat(), st.group.as_deref()) {
+        Some(k.to_string())
+    } else {
+        match_row_group(t, leaf).and_then(|g| g.single.clone().or(g.subtotal.clone()))
+    };
+    let Some(key) = key else {
+        let has_numbers = cells.iter().any(|&(_, i)| {
+            ctx.anchored(i, r) && matches!(ctx.info[i].parsed, Parsed::Number { .. })
+        });
+        if has_numbers {
+            st.unmapped.push(unmapped_warning(ctx, label));
+        }
+        return Err(());
+    };
+    if let Some(def) = t.row(&key) {
+        match def.group.as_deref().and_then(|g| t.row_group(g)) {
+            // A row of a real group (one with a subtotal) sets the context; a top-level
+            // row ends it.
+            Some(g) if g.subtotal.is_some() => st.group = Some(g.key.clone()),
+            Some(_) => {}
+            None => st.group = None,
+        }
+    }
+    Ok(Some(key))
+}
+
+fn unmapped_warning(ctx: &GridCtx, label: &RowLabel) -> String {
+    let text: Vec<&str> = label
+        .cells
+        .iter()
+        .map(|&(_, i)| ctx.info[i].raw.as_str())
+        .collect();
+    let at = label
+        .cells
+        .first()
+        .map(|&(_, i)| ctx.table.cells[i].at.to_string())
+        .unwrap_or_default();
+    format!(
+        "{}: row “{}” ({at}) matches no row of the template; its numbers were not mapped",
+        ctx.t.key,
+        text.join(" ")
+    )
+}
+
+/// Header columns with distinct keys: a header cell spanning two grid columns (or a
+/// trailing empty field inheriting 总计) names one column, not two.
+fn distinct_cols(header: &Header) -> Vec<&HeaderCol> {
     let mut distinct: Vec<&HeaderCol> = Vec::new();
     for h in &header.cols {
         if !distinct
@@ -594,75 +645,117 @@ fn map_row(
             distinct.push(h);
         }
     }
-    // Shifted rows: the value cells after the last label, with surplus blanks trimmed.
-    let shifted_vals: Option<Vec<usize>> = (label_in_data || numbers_outside).then(|| {
-        let last_label_col = label_cells.iter().map(|&(c, _)| c).max().unwrap_or(0);
-        let mut vals: Vec<usize> = cells
-            .iter()
-            .filter(|&&(c, i)| c > last_label_col && !label_idx.contains(&i))
-            .filter(|&&(_, i)| table.cells[i].row == r || is_value_like(&info[i].parsed))
-            .map(|&(_, i)| i)
-            .collect();
-        while vals.len() > distinct.len()
-            && vals
-                .last()
-                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
-        {
-            vals.pop();
-        }
-        while vals.len() > distinct.len()
-            && vals
-                .first()
-                .is_some_and(|&i| info[i].parsed == Parsed::Blank)
-        {
-            vals.remove(0);
-        }
-        vals
+    distinct
+}
+
+/// A shifted row's values: the cells after the last label cell, with blanks beyond the
+/// number of header columns trimmed at both ends.
+fn shifted_values(
+    ctx: &GridCtx,
+    cells: &[(usize, usize)],
+    label: &RowLabel,
+    ncols: usize,
+    r: usize,
+) -> Vec<usize> {
+    let last_label_col = label.cells.iter().map(|&(c, _)| c).max().unwrap_or(0);
+    let mut vals: Vec<usize> = cells
+        .iter()
+        .filter(|&&(c, i)| c > last_label_col && !label.contains(i))
+        .filter(|&&(_, i)| ctx.anchored(i, r) || is_value_like(&ctx.info[i].parsed))
+        .map(|&(_, i)| i)
+        .collect();
+    let blank = |i: &usize| ctx.info[*i].parsed == Parsed::Blank;
+    while vals.len() > ncols && vals.last().is_some_and(blank) {
+        vals.pop();
+    }
+    while vals.len() > ncols && vals.first().is_some_and(blank) {
+        vals.remove(0);
+    }
+    vals
+}
+
+/// Which value cell goes under which header column: by grid column when the row lines
+/// up with its header, in order (aligned on the right) when it is shifted.
+fn pair_values<'h>(
+    ctx: &GridCtx,
+    header: &'h Header,
+    label: &RowLabel,
+    cells: &[(usize, usize)],
+    r: usize,
+) -> Vec<(&'h HeaderCol, usize)> {
+    let hcols: HashSet<usize> = header.cols.iter().map(|h| h.grid_col).collect();
+    // Numbers outside the data columns: the row is shifted left — or the header has
+    // columns the template does not name (数据1…数据6), and then the grid is right as is.
+    let numbers_outside = cells.iter().any(|&(c, i)| {
+        matches!(ctx.info[i].parsed, Parsed::Number { .. })
+            && ctx.anchored(i, r)
+            && !ctx.covers(c, i, &hcols)
     });
-    let misaligned = match &shifted_vals {
+    let distinct = distinct_cols(header);
+    let shifted = (label.in_data || numbers_outside)
+        .then(|| shifted_values(ctx, cells, label, distinct.len(), r));
+    let misaligned = match &shifted {
         None => false,
         // As many values as header columns: match them in order.
         Some(v) if v.len() == distinct.len() => true,
         // A label inside the data columns: the grid cannot be right, align on the right
         // (the total column is last).
-        Some(_) if label_in_data => true,
+        Some(_) if label.in_data => true,
         // Unnamed extra columns: trust the grid.
         Some(_) => false,
     };
-    if !misaligned {
-        let mut used: HashSet<usize> = HashSet::new();
-        for h in &header.cols {
-            let Some(i) = grid
-                .get(r)
-                .and_then(|row| row.get(h.grid_col))
-                .copied()
-                .flatten()
-            else {
-                continue;
-            };
-            if label_idx.contains(&i) || !used.insert(i) {
-                continue;
-            }
-            pairs.push((h, i));
+    match shifted {
+        Some(vals) if misaligned => {
+            let skip = vals.len().saturating_sub(distinct.len());
+            let hskip = distinct.len().saturating_sub(vals.len());
+            distinct
+                .into_iter()
+                .skip(hskip)
+                .zip(vals.into_iter().skip(skip))
+                .collect()
         }
-    } else if let Some(vals) = shifted_vals {
-        let skip = vals.len().saturating_sub(distinct.len());
-        let hskip = distinct.len().saturating_sub(vals.len());
-        for (h, i) in distinct
-            .iter()
-            .copied()
-            .skip(hskip)
-            .zip(vals.into_iter().skip(skip))
-        {
-            pairs.push((h, i));
+        _ => {
+            let mut used: HashSet<usize> = HashSet::new();
+            let mut pairs = Vec::new();
+            for h in &header.cols {
+                let Some(i) = ctx
+                    .grid
+                    .get(r)
+                    .and_then(|row| row.get(h.grid_col))
+                    .copied()
+                    .flatten()
+                else {
+                    continue;
+                };
+                if !label.contains(i) && used.insert(i) {
+                    pairs.push((h, i));
+                }
+            }
+            pairs
         }
     }
+}
+
+/// The cells of data row `r` under `header`: its label resolved to a row key, its values
+/// paired with header columns, each kept where the template has that row × column.
+fn map_row(ctx: &GridCtx, header: &Header, st: &mut State, r: usize) -> Vec<(usize, MappedCell)> {
+    if header.cols.is_empty() {
+        return Vec::new();
+    }
+    let hcols: HashSet<usize> = header.cols.iter().map(|h| h.grid_col).collect();
+    let cells = ctx.row(r);
+    let label = RowLabel::find(ctx, &cells, &hcols);
+    let Ok(row_key) = resolve_row_key(ctx, st, &label, &cells, r) else {
+        return Vec::new();
+    };
+    let pairs = pair_values(ctx, header, &label, &cells, r);
     if !pairs
         .iter()
-        .any(|&(_, i)| !matches!(info[i].parsed, Parsed::Blank) || row_key.is_some())
+        .any(|&(_, i)| !matches!(ctx.info[i].parsed, Parsed::Blank) || row_key.is_some())
     {
-        return;
+        return Vec::new();
     }
+    let mut out = Vec::new();
     for (h, i) in pairs {
         let Some(rk) = row_key
             .clone()
@@ -671,26 +764,23 @@ fn map_row(
         else {
             continue;
         };
-        if !t.row_has_col(&rk, &h.col_key) {
+        if !ctx.t.row_has_col(&rk, &h.col_key) {
             continue;
         }
-        if !mapped_here.insert((rk.clone(), h.col_key.clone())) {
-            continue;
-        }
-        let cell = &table.cells[i];
         out.push((
             i,
             MappedCell {
-                table: t.key.clone(),
+                table: ctx.t.key.clone(),
                 row: rk,
                 col: h.col_key.clone(),
-                raw: info[i].raw.clone(),
-                parsed: info[i].parsed.clone(),
-                at: cell.at.clone(),
+                raw: ctx.info[i].raw.clone(),
+                parsed: ctx.info[i].parsed.clone(),
+                at: ctx.table.cells[i].at.clone(),
                 inferred: false,
             },
         ));
     }
+    out
 }
 
 #[cfg(test)]
@@ -715,6 +805,82 @@ mod tests {
             blocks: tables.into_iter().map(Block::Table).collect(),
             ..Document::default()
         }
+    }
+
+    /// The steps of `map_row` over one grid mapped through gk2021's `active` table.
+    fn with_ctx<R>(rows: &[&[&str]], f: impl FnOnce(&GridCtx) -> R) -> R {
+        let table = table_from(rows);
+        let info = cell_infos(&table);
+        let tpl = &templates().unwrap()[0];
+        let t = tpl.tables.iter().find(|t| t.key == "active").unwrap();
+        let ctx = GridCtx {
+            table: &table,
+            grid: table.grid(),
+            info: &info,
+            t,
+        };
+        f(&ctx)
+    }
+
+    const ACTIVE_HEAD: &[&str] = &["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"];
+
+    #[test]
+    fn classify_rows_finds_the_header_row() {
+        let kinds = with_ctx(&[ACTIVE_HEAD, &["规章", "1", "0", "11"]], classify_rows);
+        assert_eq!(kinds, vec![RowKind::Header, RowKind::Other]);
+    }
+
+    #[test]
+    fn a_row_label_inside_the_data_columns_marks_a_shifted_row() {
+        with_ctx(&[ACTIVE_HEAD, &["", "规章", "1", "0"]], |ctx| {
+            let header = build_header(ctx.table, &ctx.grid, ctx.info, ctx.t, &[0]);
+            let hcols = header.cols.iter().map(|h| h.grid_col).collect();
+            let label = RowLabel::find(ctx, &ctx.row(1), &hcols);
+            assert!(label.in_data);
+            assert_eq!(label.parts(ctx), vec!["规章"]);
+        });
+    }
+
+    #[test]
+    fn shifted_values_trim_surplus_blanks() {
+        with_ctx(&[&["", "规章", "", "1", "0", "11", ""]], |ctx| {
+            let cells = ctx.row(0);
+            let label = RowLabel {
+                cells: vec![cells[1]],
+                in_data: true,
+            };
+            let vals = shifted_values(ctx, &cells, &label, 3, 0);
+            let raws: Vec<&str> = vals.iter().map(|&i| ctx.info[i].raw.as_str()).collect();
+            assert_eq!(raws, vec!["1", "0", "11"]);
+        });
+    }
+
+    #[test]
+    fn an_unknown_row_label_with_numbers_is_reported_not_mapped() {
+        with_ctx(&[&["火星规章", "1", "0", "11"]], |ctx| {
+            let mut st = State::default();
+            let cells = ctx.row(0);
+            let label = RowLabel {
+                cells: vec![cells[0]],
+                in_data: false,
+            };
+            assert_eq!(resolve_row_key(ctx, &mut st, &label, &cells, 0), Err(()));
+            assert_eq!(st.unmapped.len(), 1);
+            assert!(st.unmapped[0].contains("火星规章"), "{:?}", st.unmapped);
+        });
+    }
+
+    #[test]
+    fn a_header_cell_spanning_two_columns_is_one_column() {
+        let h = |c| HeaderCol {
+            grid_col: c,
+            col_key: "total".into(),
+            row_key: None,
+        };
+        let header = Header {
+            cols: vec![h(4), h(5)],
+        };
+        assert_eq!(distinct_cols(&header).len(), 1);
     }
 
     #[test]
