@@ -499,9 +499,6 @@ fn resolve(rows: &[RowCands], rules: &[ColRule]) -> (Vec<Vec<Option<Part>>>, Vec
                 .all(|x| at.get(x).is_some_and(|&i| !cands[i].is_empty()))
         })
         .collect();
-    let mut solutions: Vec<Vec<usize>> = Vec::new();
-    let mut choice = vec![0usize; rows.len()];
-    let mut budget = JOINT_BUDGET;
     // Only rows some identity involves: the others are resolved on their own (searching
     // their product would find nothing but combinations).
     let constrained: HashSet<usize> = usable
@@ -514,16 +511,17 @@ fn resolve(rows: &[RowCands], rules: &[ColRule]) -> (Vec<Vec<Option<Part>>>, Vec
         .collect();
     // Rows with fewer candidates first, so fixed rows prune early.
     order.sort_by_key(|&i| cands[i].len());
-    let complete = joint(
-        &order,
-        0,
-        &cands,
-        &at,
-        &usable,
-        &mut choice,
-        &mut solutions,
-        &mut budget,
-    );
+    let mut search = Joint {
+        order: &order,
+        cands: &cands,
+        at: &at,
+        rules: &usable,
+        choice: vec![0usize; rows.len()],
+        solutions: Vec::new(),
+        budget: JOINT_BUDGET,
+    };
+    let complete = search.search(0);
+    let solutions = search.solutions;
     let per_row_only = !complete || solutions.is_empty();
     if !complete {
         warnings.push("flattened text: too many combinations of splits to check the column identities; kept only cells every split of their row agrees on".to_string());
@@ -545,70 +543,72 @@ fn resolve(rows: &[RowCands], rules: &[ColRule]) -> (Vec<Vec<Option<Part>>>, Vec
     (out, warnings)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn joint(
-    order: &[usize],
-    depth: usize,
-    cands: &[&[Vec<Part>]],
-    at: &HashMap<usize, usize>,
-    rules: &[&ColRule],
-    choice: &mut Vec<usize>,
-    solutions: &mut Vec<Vec<usize>>,
-    budget: &mut usize,
-) -> bool {
-    let Some(&row) = order.get(depth) else {
-        if solutions.len() >= MAX_SOLUTIONS {
-            return false;
+/// The joint search over the rows' split candidates: every choice of one candidate per
+/// constrained row under which all column identities hold, within a step budget.
+struct Joint<'a> {
+    /// The rows to assign, in search order.
+    order: &'a [usize],
+    cands: &'a [&'a [Vec<Part>]],
+    /// Row key index → row.
+    at: &'a HashMap<usize, usize>,
+    rules: &'a [&'a ColRule],
+    /// The candidate chosen per row so far.
+    choice: Vec<usize>,
+    solutions: Vec<Vec<usize>>,
+    budget: usize,
+}
+
+impl Joint<'_> {
+    /// Assigns `order[depth..]`; false when the budget or the solution cap ran out (the
+    /// search is incomplete).
+    fn search(&mut self, depth: usize) -> bool {
+        let Some(&row) = self.order.get(depth) else {
+            if self.solutions.len() >= MAX_SOLUTIONS {
+                return false;
+            }
+            self.solutions.push(self.choice.clone());
+            return true;
+        };
+        let assigned: HashSet<usize> = self.order[..=depth].iter().copied().collect();
+        for c in 0..self.cands[row].len() {
+            if self.budget == 0 {
+                return false;
+            }
+            self.budget -= 1;
+            self.choice[row] = c;
+            if self.holds(row, c, &assigned) && !self.search(depth + 1) {
+                return false;
+            }
         }
-        solutions.push(choice.clone());
-        return true;
-    };
-    let assigned: HashSet<usize> = order[..=depth].iter().copied().collect();
-    for c in 0..cands[row].len() {
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
-        choice[row] = c;
-        // Check the rules whose rows are all assigned now and that involve this row.
-        let ok = rules.iter().all(|r| {
+        true
+    }
+
+    /// Whether the rules whose rows are all assigned now, and that involve `row`, hold
+    /// in every column of candidate `c`.
+    fn holds(&self, row: usize, c: usize, assigned: &HashSet<usize>) -> bool {
+        self.rules.iter().all(|r| {
             let rows: Vec<usize> = r
                 .lhs
                 .iter()
                 .chain(&r.rhs)
-                .filter_map(|x| at.get(x).copied())
+                .filter_map(|x| self.at.get(x).copied())
                 .collect();
             if !rows.contains(&row) || !rows.iter().all(|x| assigned.contains(x)) {
                 return true;
             }
-            let width = cands[row][c].len();
+            let width = self.cands[row][c].len();
             (0..width).all(|col| {
                 let side = |keys: &[usize]| -> f64 {
                     keys.iter()
-                        .filter_map(|x| at.get(x))
-                        .filter_map(|&i| cands[i].get(choice[i]).and_then(|p| p.get(col)))
+                        .filter_map(|x| self.at.get(x))
+                        .filter_map(|&i| self.cands[i].get(self.choice[i]).and_then(|p| p.get(col)))
                         .map(|p| p.value)
                         .sum()
                 };
                 (side(&r.lhs) - side(&r.rhs)).abs() < 1e-6
             })
-        });
-        if ok
-            && !joint(
-                order,
-                depth + 1,
-                cands,
-                at,
-                rules,
-                choice,
-                solutions,
-                budget,
-            )
-        {
-            return false;
-        }
+        })
     }
-    true
 }
 
 /// Maps the template's tables from the document's flattened paragraph text.
