@@ -509,112 +509,15 @@ impl<'t> Reconciler<'t> {
         m: &Mapping,
         out: &mut Vec<Finding>,
     ) {
-        let mut missing_tables = Vec::new();
-        let mut missing: Vec<CellRef> = Vec::new();
-        let mut missing_rows = Vec::new();
-        let mut missing_cols = Vec::new();
+        let mut missing = Missing::default();
         for t in &self.tpl.tables {
-            if !m.has_table(&t.key) {
-                missing_tables.push(t.key.clone());
-                continue;
-            }
-            // Rows standing in for a group (（六）其他处理) replace its members, and back.
-            let mut expected_rows: Vec<&str> = Vec::new();
-            for r in t.rows.iter().filter(|r| !r.optional) {
-                let group = r.group.as_deref().and_then(|g| t.row_group(g));
-                if let Some(g) = group.filter(|g| g.single.is_some()) {
-                    let single = g.single.as_deref().unwrap_or_default();
-                    let single_printed =
-                        t.cols.iter().any(|c| cells.printed(&t.key, single, &c.key));
-                    if single_printed {
-                        continue;
-                    }
-                }
-                if let Some(g) = t
-                    .row_groups
-                    .iter()
-                    .find(|g| g.single.as_deref() == Some(r.key.as_str()))
-                {
-                    let members_printed = t.rows.iter().any(|x| {
-                        x.group.as_deref() == Some(g.key.as_str())
-                            && t.cols.iter().any(|c| cells.printed(&t.key, &x.key, &c.key))
-                    });
-                    let has_members = t
-                        .rows
-                        .iter()
-                        .any(|x| x.group.as_deref() == Some(g.key.as_str()) && x.key != r.key);
-                    if members_printed || has_members {
-                        continue;
-                    }
-                }
-                expected_rows.push(&r.key);
-            }
-            let expected_cols: Vec<&str> = t
-                .cols
-                .iter()
-                .filter(|c| !c.optional)
-                .map(|c| c.key.as_str())
-                .collect();
-            for r in &expected_rows {
-                let cols: Vec<&str> = expected_cols
-                    .iter()
-                    .copied()
-                    .filter(|c| t.row_has_col(r, c))
-                    .collect();
-                let absent: Vec<&str> = cols
-                    .iter()
-                    .copied()
-                    .filter(|c| !cells.printed(&t.key, r, c))
-                    .collect();
-                if !absent.is_empty() && absent.len() == cols.len() {
-                    missing_rows.push(format!("{}.{}", t.key, r));
-                }
-                missing.extend(absent.iter().map(|c| cref(&t.key, r, c)));
-            }
-            for c in &expected_cols {
-                let rows: Vec<&&str> = expected_rows
-                    .iter()
-                    .filter(|r| t.row_has_col(r, c))
-                    .collect();
-                if !rows.is_empty() && rows.iter().all(|r| !cells.printed(&t.key, r, c)) {
-                    missing_cols.push(format!("{}.{}", t.key, c));
-                }
+            if m.has_table(&t.key) {
+                missing.scan_table(t, cells);
+            } else {
+                missing.tables.push(t.key.clone());
             }
         }
-        if missing_tables.is_empty() && missing.is_empty() {
-            return;
-        }
-        let mut parts = Vec::new();
-        if !missing_tables.is_empty() {
-            parts.push(format!("tables not found: {}", missing_tables.join(", ")));
-        }
-        if !missing_rows.is_empty() {
-            parts.push(format!("rows not found: {}", missing_rows.join(", ")));
-        }
-        if !missing_cols.is_empty() {
-            parts.push(format!("columns not found: {}", missing_cols.join(", ")));
-        }
-        let other = missing.len();
-        if other > 0 {
-            parts.push(format!("{other} cells not found"));
-        }
-        let mut f = finding(rule, "", "", "");
-        f.table = missing_tables
-            .first()
-            .cloned()
-            .or_else(|| missing.first().map(|c| c.0.clone()));
-        // Anchor on the row (or column) when every missing cell shares it.
-        let same = |k: fn(&CellRef) -> &String| {
-            missing_tables.is_empty()
-                && missing
-                    .first()
-                    .is_some_and(|m0| missing.iter().all(|m| k(m) == k(m0)))
-        };
-        f.row = same(|c| &c.1).then(|| missing[0].1.clone());
-        f.col = same(|c| &c.2).then(|| missing[0].2.clone());
-        f.cells = missing;
-        f.message = format!("{}: {}", rule.message, parts.join("; "));
-        out.push(f);
+        out.extend(missing.into_finding(rule));
     }
 
     /// The value a narrative statement is compared with: the printed cell, or for a blank
@@ -1014,9 +917,204 @@ fn heading_before(text: &str, pos: usize) -> Option<usize> {
     None
 }
 
+/// What `MISSING-CELLS` collects over a report's tables.
+#[derive(Debug, Default)]
+struct Missing {
+    /// Tables not found at all.
+    tables: Vec<String>,
+    /// Every expected cell not printed.
+    cells: Vec<CellRef>,
+    /// `table.row` of expected rows none of whose cells is printed.
+    rows: Vec<String>,
+    /// `table.col` of expected columns none of whose cells is printed.
+    cols: Vec<String>,
+}
+
+impl Missing {
+    /// The expected cells of a found table that were not printed.
+    fn scan_table(&mut self, t: &TableDef, cells: &Cells) {
+        let rows: Vec<&str> = t
+            .rows
+            .iter()
+            .filter(|r| !r.optional && row_expected(t, &r.key, cells))
+            .map(|r| r.key.as_str())
+            .collect();
+        let cols: Vec<&str> = t
+            .cols
+            .iter()
+            .filter(|c| !c.optional)
+            .map(|c| c.key.as_str())
+            .collect();
+        for r in &rows {
+            let here: Vec<&str> = cols
+                .iter()
+                .copied()
+                .filter(|c| t.row_has_col(r, c))
+                .collect();
+            let absent: Vec<&str> = here
+                .iter()
+                .copied()
+                .filter(|c| !cells.printed(&t.key, r, c))
+                .collect();
+            if !absent.is_empty() && absent.len() == here.len() {
+                self.rows.push(format!("{}.{}", t.key, r));
+            }
+            self.cells.extend(absent.iter().map(|c| cref(&t.key, r, c)));
+        }
+        for c in &cols {
+            let under: Vec<&&str> = rows.iter().filter(|r| t.row_has_col(r, c)).collect();
+            if !under.is_empty() && under.iter().all(|r| !cells.printed(&t.key, r, c)) {
+                self.cols.push(format!("{}.{}", t.key, c));
+            }
+        }
+    }
+
+    /// The one finding naming everything missing, anchored on the row (or column) every
+    /// missing cell shares; none when nothing is missing.
+    fn into_finding(self, rule: &RuleDef) -> Option<Finding> {
+        if self.tables.is_empty() && self.cells.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if !self.tables.is_empty() {
+            parts.push(format!("tables not found: {}", self.tables.join(", ")));
+        }
+        if !self.rows.is_empty() {
+            parts.push(format!("rows not found: {}", self.rows.join(", ")));
+        }
+        if !self.cols.is_empty() {
+            parts.push(format!("columns not found: {}", self.cols.join(", ")));
+        }
+        if !self.cells.is_empty() {
+            parts.push(format!("{} cells not found", self.cells.len()));
+        }
+        let mut f = finding(rule, "", "", "");
+        f.table = self
+            .tables
+            .first()
+            .cloned()
+            .or_else(|| self.cells.first().map(|c| c.0.clone()));
+        let same = |k: fn(&CellRef) -> &String| {
+            self.tables.is_empty()
+                && self
+                    .cells
+                    .first()
+                    .is_some_and(|m0| self.cells.iter().all(|m| k(m) == k(m0)))
+        };
+        f.row = same(|c| &c.1).then(|| self.cells[0].1.clone());
+        f.col = same(|c| &c.2).then(|| self.cells[0].2.clone());
+        f.cells = self.cells;
+        f.message = format!("{}: {}", rule.message, parts.join("; "));
+        Some(f)
+    }
+}
+
+/// Whether row `r` of `t` is expected in this report: a row standing in for a group
+/// (（六）其他处理) replaces the group's members when it is printed, and is not expected
+/// when they are (or when the group has members at all).
+fn row_expected(t: &TableDef, r: &str, cells: &Cells) -> bool {
+    let printed = |row: &str| t.cols.iter().any(|c| cells.printed(&t.key, row, &c.key));
+    let Some(def) = t.row(r) else {
+        return false;
+    };
+    let group = def.group.as_deref().and_then(|g| t.row_group(g));
+    if let Some(single) = group.and_then(|g| g.single.as_deref())
+        && printed(single)
+    {
+        return false;
+    }
+    let Some(g) = t.row_groups.iter().find(|g| g.single.as_deref() == Some(r)) else {
+        return true;
+    };
+    let members = || {
+        t.rows
+            .iter()
+            .filter(|x| x.group.as_deref() == Some(g.key.as_str()))
+    };
+    let members_printed = members().any(|x| printed(&x.key));
+    let has_members = members().any(|x| x.key != r);
+    !(members_printed || has_members)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mapped(cells: &[(&str, &str, &str)]) -> Mapping {
+        Mapping {
+            cells: cells
+                .iter()
+                .map(|&(t, r, c)| MappedCell {
+                    table: t.into(),
+                    row: r.into(),
+                    col: c.into(),
+                    raw: "1".into(),
+                    parsed: Parsed::Number {
+                        value: 1.0,
+                        unit: None,
+                        note: None,
+                    },
+                    at: gouji_doc::Provenance::None,
+                    inferred: false,
+                })
+                .collect(),
+            ..Mapping::default()
+        }
+    }
+
+    fn requests() -> &'static TableDef {
+        let tpl = &crate::template::templates().unwrap()[0];
+        tpl.tables.iter().find(|t| t.key == "requests").unwrap()
+    }
+
+    #[test]
+    fn the_single_other_row_stands_in_for_its_group() {
+        let t = requests();
+        // Only the single （六） row printed: its members are not expected, nor is the
+        // row itself once members exist in the template.
+        let m = mapped(&[("requests", "other", "total")]);
+        let cells = Cells::new(&m);
+        assert!(!row_expected(t, "other_misc", &cells));
+        assert!(!row_expected(t, "other", &cells));
+        // Nothing of （六） printed: the member rows are expected.
+        let m = mapped(&[("requests", "new", "total")]);
+        assert!(row_expected(t, "other_misc", &Cells::new(&m)));
+    }
+
+    #[test]
+    fn missing_names_rows_columns_and_anchors_on_a_shared_row() {
+        let t = requests();
+        let all: Vec<(&str, &str, &str)> = t
+            .rows
+            .iter()
+            .filter(|r| !r.optional && r.key != "new")
+            .flat_map(|r| {
+                t.cols
+                    .iter()
+                    .map(move |c| ("requests", r.key.as_str(), c.key.as_str()))
+            })
+            .collect();
+        let m = mapped(&all);
+        let mut missing = Missing::default();
+        missing.scan_table(t, &Cells::new(&m));
+        assert_eq!(missing.rows, vec!["requests.new"]);
+        assert!(missing.cols.is_empty());
+        let rule = crate::template::templates().unwrap()[0]
+            .rules
+            .iter()
+            .find(|r| r.id == "MISSING-CELLS")
+            .unwrap()
+            .clone();
+        let f = missing.into_finding(&rule).unwrap();
+        assert_eq!(f.row.as_deref(), Some("new"));
+        assert_eq!(f.col, None);
+        assert!(
+            f.message.contains("rows not found: requests.new"),
+            "{}",
+            f.message
+        );
+        assert!(Missing::default().into_finding(&rule).is_none());
+    }
 
     #[test]
     fn squash_removes_layout_whitespace() {
