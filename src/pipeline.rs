@@ -11,7 +11,7 @@ use crate::report_info::{detect_template, report_info};
 use crate::template::{Template, templates};
 use gouji_doc::{Document, Limits};
 use gouji_fetch::Fetch;
-use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Status};
+use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Stage, Status};
 
 /// Options for processing documents.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ fn process_document(
     source.format = format.as_str().to_string();
     match extract::extract(bytes, format, charset, &opts.limits) {
         Ok(doc) => (analyze(source, &doc), Some(doc)),
-        Err(e) => (Record::failed(source, "extract", e.to_string()), None),
+        Err(e) => (Record::failed(source, Stage::Extract, e.to_string()), None),
     }
 }
 
@@ -117,7 +117,7 @@ fn process_input_inner(input: &str, fetcher: &dyn Fetch, opts: &Options) -> Reco
     let deadline = opts.input_timeout.map(gouji_fetch::Deadline::after);
     let fetched = match fetcher.fetch_by(input, deadline) {
         Ok(f) => f,
-        Err(e) => return Record::failed(source, "fetch", e.to_string()),
+        Err(e) => return Record::failed(source, Stage::Fetch, e.to_string()),
     };
     let mut source = source;
     source.url = fetched
@@ -237,7 +237,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
     let info = report_info(doc);
     let tpls = match templates() {
         Ok(t) => t,
-        Err(e) => return Record::failed(source, "map", format!("template data: {e}")),
+        Err(e) => return Record::failed(source, Stage::Map, format!("template data: {e}")),
     };
     let (tpl, mut mapping) = choose_template(doc, tpls, info.year);
     if let Some(t) = tpl {
@@ -286,7 +286,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
             return record;
         }
         record.errors.push(RecordError {
-            stage: "map".into(),
+            stage: Stage::Map,
             message: if info.looks_like_report {
                 "no statistical table of a known template found".into()
             } else {
@@ -308,7 +308,7 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
     };
     if found == 0 {
         record.errors.push(RecordError {
-            stage: "map".into(),
+            stage: Stage::Map,
             message: format!(
                 "template {} detected but none of its tables was found",
                 tpl.id
@@ -426,7 +426,7 @@ pub fn process_path(path: &std::path::Path, opts: &Options) -> Record {
         Err(e) => {
             return Record::failed(
                 source,
-                "fetch",
+                Stage::Fetch,
                 format!("cannot read {}: {e}", path.display()),
             );
         }
@@ -434,7 +434,7 @@ pub fn process_path(path: &std::path::Path, opts: &Options) -> Record {
     if meta.len() > opts.limits.max_input_bytes {
         return Record::failed(
             source,
-            "fetch",
+            Stage::Fetch,
             format!(
                 "{} is {} bytes, over the {}-byte input limit",
                 path.display(),
@@ -447,7 +447,7 @@ pub fn process_path(path: &std::path::Path, opts: &Options) -> Record {
         Ok(bytes) => process_bytes(source, &bytes, None, opts),
         Err(e) => Record::failed(
             source,
-            "fetch",
+            Stage::Fetch,
             format!("cannot read {}: {e}", path.display()),
         ),
     }
@@ -458,5 +458,5 @@ pub fn process_path(path: &std::path::Path, opts: &Options) -> Record {
 pub fn unreadable(r: &Record) -> bool {
     r.errors
         .iter()
-        .any(|e| e.stage == "fetch" || e.stage == "extract")
+        .any(|e| e.stage == Stage::Fetch || e.stage == Stage::Extract)
 }

@@ -33,7 +33,7 @@ use crate::detect::detect;
 use crate::pipeline::{Options, process_input};
 use gouji_batch::Processor;
 use gouji_fetch::{Fetch, FetchError, Fetched};
-use gouji_model::{Record, Source};
+use gouji_model::{Record, Source, Stage};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -246,7 +246,7 @@ pub fn worker_main(opts: &Options, max_memory_mib: u64) -> u8 {
                     .unwrap_or_else(|| "unknown panic payload".to_string());
                 Record::failed(
                     unknown_source(&input),
-                    "internal",
+                    Stage::Internal,
                     format!("internal error: processing crashed ({msg}); please report this input"),
                 )
             });
@@ -499,7 +499,7 @@ impl<F: Fetch> Pool<F> {
             Err(e) => {
                 return Record::failed(
                     unknown_source(input),
-                    "worker",
+                    Stage::Worker,
                     format!("cannot start a worker process: {e}"),
                 );
             }
@@ -567,7 +567,7 @@ impl<F: Fetch> Pool<F> {
             death_reason(status, &tail, &source.format, &self.budgets)
         };
         tracing::warn!(input, "{reason}");
-        Record::failed(source, "worker", reason)
+        Record::failed(source, Stage::Worker, reason)
     }
 }
 

@@ -30,7 +30,11 @@ impl Processor for Demo {
             ..Source::default()
         };
         if input.contains("fail") {
-            return Record::failed(source, "fetch", format!("HTTP 404 Not Found for {input}"));
+            return Record::failed(
+                source,
+                gouji_model::Stage::Fetch,
+                format!("HTTP 404 Not Found for {input}"),
+            );
         }
         let cells = ["new", "carried_in", "carried_out"]
             .iter()

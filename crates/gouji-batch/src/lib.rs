@@ -38,11 +38,11 @@
 //!
 //! ```no_run
 //! use gouji_batch::{BatchOptions, run_batch};
-//! use gouji_model::{Record, Source};
+//! use gouji_model::{Record, Source, Stage};
 //!
 //! let process = |input: &str, _line: u64| {
 //!     let source = Source { input: input.into(), format: "unknown".into(), ..Source::default() };
-//!     Record::failed(source, "fetch", "not implemented")
+//!     Record::failed(source, Stage::Fetch, "not implemented")
 //! };
 //! let summary = run_batch(
 //!     "urls.txt".as_ref(),
@@ -88,7 +88,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use gouji_model::{Record, Source, Status};
+use gouji_model::{Record, Source, Stage, Status};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use derive::Derive;
@@ -377,7 +377,7 @@ fn process_one<P: Processor + ?Sized>(processor: &P, input: &str, line: u64) -> 
                         format: "unknown".into(),
                         ..Source::default()
                     },
-                    "internal",
+                    Stage::Internal,
                     format!(
                         "internal error: processing crashed ({}); please report this input",
                         panic_message(payload.as_ref())
@@ -581,7 +581,7 @@ fn wants_retry(retry: Retry, disallowed: bool, json: &[u8]) -> bool {
         && rec
             .errors
             .first()
-            .is_some_and(|e| e.stage == "fetch" && robots_refusal(&e.message))
+            .is_some_and(|e| e.stage == Stage::Fetch && robots_refusal(&e.message))
     {
         return true;
     }
@@ -590,7 +590,7 @@ fn wants_retry(retry: Retry, disallowed: bool, json: &[u8]) -> bool {
         Retry::Transient => rec
             .errors
             .first()
-            .is_some_and(|e| e.stage == "fetch" && transient_fetch_failure(&e.message)),
+            .is_some_and(|e| e.stage == Stage::Fetch && transient_fetch_failure(&e.message)),
     }
 }
 
@@ -768,7 +768,7 @@ pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
                             format: "unknown".into(),
                             ..Source::default()
                         },
-                        "worker",
+                        Stage::Worker,
                         "gouji stopped twice while reading this input (it may crash the parser); not tried again",
                     );
                     rec.source.line = Some(line);

@@ -77,7 +77,7 @@ fn mixed_inputs_yield_one_record_each() {
         ]
     );
     let panicked = &recs[3];
-    assert_eq!(panicked.errors[0].stage, "internal");
+    assert_eq!(panicked.errors[0].stage.as_str(), "internal");
     assert!(panicked.errors[0].message.contains("fake processor panics"));
 
     let (header, cells) = read_csv(&out.join("cells.csv"));
@@ -191,7 +191,7 @@ impl<F: Fetch> Processor for FetchingProcessor<F> {
             ..Source::default()
         };
         match self.fetcher.fetch(input) {
-            Err(e) => Record::failed(source, "fetch", e.to_string()),
+            Err(e) => Record::failed(source, gouji_model::Stage::Fetch, e.to_string()),
             Ok(f) => {
                 let format = match f.content_type.as_deref() {
                     Some(ct) if ct.starts_with("application/pdf") => "pdf",
@@ -367,7 +367,7 @@ fn closures_are_processors() {
                 format: "unknown".into(),
                 ..Source::default()
             },
-            "fetch",
+            gouji_model::Stage::Fetch,
             "offline",
         )
     };

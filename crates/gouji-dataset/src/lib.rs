@@ -400,7 +400,8 @@ fn count(summary: &mut DatasetSummary, rec: &Record, n: i64) {
     }
     let first = rec.errors.first();
     let stage = first.map_or("", |e| e.stage.as_str());
-    if stage == "map" {
+    // A failed record without an error counts as unreadable, as before stages were typed.
+    if first.is_some_and(|e| !e.stage.is_read_failure()) {
         summary.not_a_report += 1;
     } else {
         summary.read_failures += 1;
@@ -528,7 +529,7 @@ impl<'t> Inserts<'t> {
         }
         for (i, e) in rec.errors.iter().enumerate() {
             self.error
-                .execute(params![n, i as i64, e.stage, e.message])?;
+                .execute(params![n, i as i64, e.stage.as_str(), e.message])?;
         }
         for (i, w) in rec.warnings.iter().enumerate() {
             self.warning.execute(params![n, i as i64, w])?;
@@ -659,7 +660,7 @@ mod tests {
                 line: Some(line),
                 ..Default::default()
             },
-            "extract",
+            gouji_model::Stage::Extract,
             "broken",
         );
         rec.warnings.push(format!("note {line}"));

@@ -183,11 +183,55 @@ pub struct Finding {
     pub found_share_pct: Option<f64>,
 }
 
+/// The pipeline stage a reading error happened at (`errors[].stage` in the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Getting the bytes: network, cache, local file, robots.txt.
+    Fetch,
+    /// Telling the format from the bytes.
+    Detect,
+    /// Reading the document into paragraphs and grids.
+    Extract,
+    /// Finding the template's tables in the document (also: not a report, legacy).
+    Map,
+    /// The worker process reading the input died or ran over a limit.
+    Worker,
+    /// gouji itself failed (a caught panic).
+    Internal,
+}
+
+impl Stage {
+    /// The stage as the record writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Fetch => "fetch",
+            Stage::Detect => "detect",
+            Stage::Extract => "extract",
+            Stage::Map => "map",
+            Stage::Worker => "worker",
+            Stage::Internal => "internal",
+        }
+    }
+
+    /// Whether an input failing here could not be read at all (rather than read and
+    /// found not to be a report of a known template).
+    pub fn is_read_failure(self) -> bool {
+        self != Stage::Map
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A problem with reading an input (not a finding about its numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordError {
-    /// Pipeline stage: `fetch`, `detect`, `extract`, `map`.
-    pub stage: String,
+    /// Pipeline stage.
+    pub stage: Stage,
     /// What went wrong, with context.
     pub message: String,
 }
@@ -214,7 +258,7 @@ pub struct Record {
 
 impl Record {
     /// A failed record for an input that could not be read at `stage`.
-    pub fn failed(source: Source, stage: &str, message: impl Into<String>) -> Self {
+    pub fn failed(source: Source, stage: Stage, message: impl Into<String>) -> Self {
         Record {
             source,
             report: ReportInfo {
@@ -225,7 +269,7 @@ impl Record {
             cells: Vec::new(),
             findings: Vec::new(),
             errors: vec![RecordError {
-                stage: stage.into(),
+                stage,
                 message: message.into(),
             }],
             warnings: Vec::new(),
@@ -271,7 +315,7 @@ mod tests {
                 format: "pdf".into(),
                 ..Source::default()
             },
-            "extract",
+            Stage::Extract,
             "image-only PDF: no text layer",
         );
         r.cells.push(CellValue {

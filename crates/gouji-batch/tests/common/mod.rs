@@ -58,7 +58,11 @@ impl Processor for FakeProcessor {
             ..Source::default()
         };
         if input.contains("fail") {
-            return Record::failed(source, "fetch", format!("HTTP 404 Not Found for {input}"));
+            return Record::failed(
+                source,
+                gouji_model::Stage::Fetch,
+                format!("HTTP 404 Not Found for {input}"),
+            );
         }
         let status = if input.contains("partial") {
             Status::Partial
