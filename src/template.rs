@@ -353,6 +353,9 @@ struct TemplateFile {
     tables: Vec<String>,
     #[serde(default)]
     features: Vec<Feature>,
+    /// Rules of this family alone, after those of the rules file that apply to it.
+    #[serde(default)]
+    rule: Vec<RuleDef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -575,6 +578,7 @@ impl TemplateSet {
             }
             templates.push(t);
         }
+        no_rule_without_a_table(&rules_file, &templates, &index.rules)?;
         Ok(TemplateSet {
             templates,
             cross: crate::crossyear::parse_rules(&index.cross, &read(&index.cross)?)?,
@@ -584,10 +588,17 @@ impl TemplateSet {
     }
 }
 
-/// Parses the rules file, checking its regexes (compiled on first use, see LazyRegex).
+/// Parses the rules file, checking its regexes.
 fn load_rules(file: &str, src: &str) -> Result<RulesFile, TemplateError> {
     let mut rules_file: RulesFile = parse(file, src)?;
-    for r in &mut rules_file.rule {
+    compile_rules(file, &mut rules_file.rule)?;
+    Ok(rules_file)
+}
+
+/// Checks the rules' regexes once, shared by the templates (compiled on first use, see
+/// LazyRegex).
+fn compile_rules(file: &str, rules: &mut [RuleDef]) -> Result<(), TemplateError> {
+    for r in rules {
         r.compiled = r
             .patterns
             .iter()
@@ -602,7 +613,25 @@ fn load_rules(file: &str, src: &str) -> Result<RulesFile, TemplateError> {
             r.compiled_share = Some(share_regex(file, r)?);
         }
     }
-    Ok(rules_file)
+    Ok(())
+}
+
+/// A rule about a table no family of the set has would never be evaluated: an error.
+fn no_rule_without_a_table(
+    rules_file: &RulesFile,
+    templates: &[Template],
+    file: &str,
+) -> Result<(), TemplateError> {
+    for r in &rules_file.rule {
+        let Some(tk) = &r.table else { continue };
+        if !templates.iter().any(|t| t.table(tk).is_some()) {
+            return Err(TemplateError::Reference {
+                file: file.into(),
+                message: format!("rule {} names table {tk}, which no family has", r.id),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One table file, its rows narrowed to those of template `id`, label cores computed.
@@ -637,7 +666,7 @@ fn load_family(
     rules_file: &RulesFile,
     rules_name: &str,
 ) -> Result<Template, TemplateError> {
-    let tf: TemplateFile = parse(file, &read(file)?)?;
+    let mut tf: TemplateFile = parse(file, &read(file)?)?;
     if tf.years[0] > tf.years[1] {
         return Err(TemplateError::Reference {
             file: file.into(),
@@ -649,32 +678,43 @@ fn load_family(
         .iter()
         .map(|t| load_table(&tf.id, t, read))
         .collect::<Result<Vec<_>, _>>()?;
-    let rules: Vec<RuleDef> = rules_file
+    let has_table = |r: &RuleDef| {
+        r.table
+            .as_ref()
+            .is_none_or(|k| tables.iter().any(|t| &t.key == k))
+    };
+    // A rule for every family (no `templates`) about a table this family does not print
+    // cannot apply to it; one whose table no family has is an error (TemplateSet::load).
+    let shared: Vec<RuleDef> = rules_file
         .rule
         .iter()
-        .filter(|r| applies(&r.templates, &tf.id))
+        .filter(|r| applies(&r.templates, &tf.id) && (r.templates.is_some() || has_table(r)))
         .cloned()
         .collect();
-    let t = Template {
+    compile_rules(file, &mut tf.rule)?;
+    let own = std::mem::take(&mut tf.rule);
+    let mut t = Template {
         id: tf.id,
         name: tf.name,
         years: tf.years,
         tables,
         features: tf.features,
-        rules,
+        rules: Vec::new(),
         sections: rules_file.section.clone(),
     };
-    validate(&t, rules_name)?;
+    validate(&t, &shared, rules_name)?;
+    validate(&t, &own, file)?;
+    t.rules = shared.into_iter().chain(own).collect();
     Ok(t)
 }
 
 /// Checks that every key a rule names exists in its table.
-fn validate(t: &Template, rules_file: &str) -> Result<(), TemplateError> {
+fn validate(t: &Template, rules: &[RuleDef], rules_file: &str) -> Result<(), TemplateError> {
     let err = |m: String| TemplateError::Reference {
         file: rules_file.into(),
         message: format!("template {}: {m}", t.id),
     };
-    for r in &t.rules {
+    for r in rules {
         let Some(tk) = &r.table else { continue };
         let table = t
             .table(tk)
@@ -868,6 +908,48 @@ mod tests {
         ));
         assert!(matches!(e, TemplateError::Read { .. }), "{e}");
         assert_eq!(e.file(), "gk2031.toml");
+    }
+
+    #[test]
+    fn a_family_rule_is_checked_against_the_family_and_named_by_its_file() {
+        let gk2021 = EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == "gk2021.toml")
+            .unwrap()
+            .1;
+        let bad = format!(
+            "{gk2021}\n[[rule]]\nid = \"F1\"\nkind = \"sum\"\nseverity = \"error\"\ntable = \"appeals\"\nper = \"row\"\ntarget = \"total\"\nparts = [\"nope\"]\nmessage = \"m\"\n"
+        );
+        let e = fails(with("gk2021.toml", &bad));
+        assert_eq!(e.file(), "gk2021.toml", "{e}");
+        assert!(e.to_string().contains("unknown key nope"), "{e}");
+        let good = bad.replace("[\"nope\"]", "[\"upheld\"]");
+        let set = with("gk2021.toml", &good).unwrap();
+        assert!(
+            set.template("gk2021")
+                .unwrap()
+                .rules
+                .iter()
+                .any(|r| r.id == "F1")
+        );
+        assert!(
+            set.template("gk2019")
+                .unwrap()
+                .rules
+                .iter()
+                .all(|r| r.id != "F1")
+        );
+    }
+
+    #[test]
+    fn a_rule_about_a_table_no_family_has_is_an_error() {
+        let rules = EMBEDDED.iter().find(|(n, _)| *n == "rules.toml").unwrap().1;
+        let bad = format!(
+            "{rules}\n[[rule]]\nid = \"T9\"\nkind = \"sum\"\nseverity = \"error\"\ntable = \"ledger\"\nper = \"row\"\ntarget = \"total\"\nparts = [\"a\"]\nmessage = \"m\"\n"
+        );
+        let e = fails(with("rules.toml", &bad));
+        assert_eq!(e.file(), "rules.toml", "{e}");
+        assert!(e.to_string().contains("no family has"), "{e}");
     }
 
     #[test]
