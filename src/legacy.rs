@@ -324,7 +324,7 @@ fn cell(row: &str, col: &str, raw: &str, unit: char, at: &str) -> CellValue {
 const MAX_ITEMS: usize = 100;
 
 /// One check of `templates/legacy.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct RuleDef {
     id: String,
     kind: String,
@@ -370,45 +370,70 @@ pub(crate) struct Rule {
 /// The kinds of legacy check `check` evaluates.
 const KINDS: &[&str] = &["list_sum", "list_share", "narrative", "rate", "breakdown"];
 
-/// Parses a legacy rule file (`templates/legacy.toml`) of a template set, compiling its
-/// regexes. An unknown kind or a bad regex is an error, not a check left out.
-pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, TemplateError> {
-    let f: RuleFile = crate::template::parse(file, src)?;
-    f.rule
-        .into_iter()
-        .map(|def| compile_rule(file, def))
-        .collect()
+/// The legacy checks of a template set: checked when the set loads (kinds, regex syntax,
+/// which is cheap) and compiled the first time a legacy report needs them, so that
+/// loading the set costs a process that never meets one nothing (see `LazyRegex`).
+#[derive(Debug, Default)]
+pub(crate) struct Rules {
+    defs: Vec<RuleDef>,
+    compiled: OnceLock<Vec<Rule>>,
 }
 
-fn compile_rule(file: &str, def: RuleDef) -> Result<Rule, TemplateError> {
+impl Rules {
+    /// The rules, compiled on first use. A regex that parses but exceeds the regex size
+    /// limit would be left out here: `rules_load` keeps that from happening to the
+    /// shipped ones.
+    pub(crate) fn get(&self) -> &[Rule] {
+        self.compiled
+            .get_or_init(|| self.defs.iter().filter_map(compile_rule).collect())
+    }
+}
+
+/// Parses a legacy rule file (`templates/legacy.toml`) of a template set. An unknown kind
+/// or a bad regex is an error, not a check left out.
+pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Rules, TemplateError> {
+    let f: RuleFile = crate::template::parse(file, src)?;
+    for def in &f.rule {
+        check_rule(file, def)?;
+    }
+    Ok(Rules {
+        defs: f.rule,
+        compiled: OnceLock::new(),
+    })
+}
+
+fn check_rule(file: &str, def: &RuleDef) -> Result<(), TemplateError> {
     if !KINDS.contains(&def.kind.as_str()) {
         return Err(TemplateError::parse(
             file,
             format!("rule {}: unknown kind {:?}", def.id, def.kind),
         ));
     }
-    let re = |src: &str| {
-        Regex::new(src)
-            .map_err(|e| TemplateError::parse(file, format!("rule {}: bad regex: {e}", def.id)))
-    };
-    let total = re(&def.total)?;
-    let item = re(&def.item)?;
+    for src in [&def.total, &def.item, &def.list] {
+        regex_syntax::Parser::new()
+            .parse(src)
+            .map_err(|e| TemplateError::parse(file, format!("rule {}: bad regex: {e}", def.id)))?;
+    }
+    Ok(())
+}
+
+fn compile_rule(def: &RuleDef) -> Option<Rule> {
     let list = match def.list.as_str() {
         "" => None,
-        l => Some(re(l)?),
+        l => Some(Regex::new(l).ok()?),
     };
-    Ok(Rule {
-        def,
-        total,
-        item,
+    Some(Rule {
+        total: Regex::new(&def.total).ok()?,
+        item: Regex::new(&def.item).ok()?,
         list,
+        def: def.clone(),
     })
 }
 
 /// The embedded set's legacy rules. A defect in the set is reported by every record
 /// (`pipeline::analyze` fails them with the [`TemplateError`]), so none here.
 fn rules() -> &'static [Rule] {
-    TemplateSet::embedded().map_or(&[], TemplateSet::legacy)
+    TemplateSet::embedded().map_or(&[], |s| s.legacy().get())
 }
 
 /// The legacy checks (`templates/legacy.toml`) over the document's paragraphs and the

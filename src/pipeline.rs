@@ -308,7 +308,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
             } else {
                 Status::Ok
             };
-            record.findings = crate::legacy::check_with(set.legacy(), doc, &t);
+            record.findings = crate::legacy::check_with(set.legacy().get(), doc, &t);
             record.cells = t.cells;
             return record;
         }

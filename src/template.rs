@@ -474,7 +474,7 @@ const INDEX: &str = "index.toml";
 pub struct TemplateSet {
     templates: Vec<Template>,
     cross: Vec<crate::crossyear::CrossRule>,
-    legacy: Vec<crate::legacy::Rule>,
+    legacy: crate::legacy::Rules,
     agencies: crate::report_info::AgencyData,
 }
 
@@ -553,7 +553,7 @@ impl TemplateSet {
         &self.cross
     }
 
-    pub(crate) fn legacy(&self) -> &[crate::legacy::Rule] {
+    pub(crate) fn legacy(&self) -> &crate::legacy::Rules {
         &self.legacy
     }
 
@@ -832,7 +832,7 @@ mod tests {
         // 2019 is the first year of gk2019, the earliest family: not a literal.
         assert_eq!(set.legacy_before(), Some(2019));
         assert_eq!(set.cross().len(), 4);
-        assert_eq!(set.legacy().len(), 10);
+        assert_eq!(set.legacy().get().len(), 10);
         let copy = TemplateSet::from_files(TemplateSet::embedded_files()).unwrap();
         let ids: Vec<&str> = copy.templates().iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["gk2021", "gk2019"]);
