@@ -5,12 +5,12 @@
 //! rules need plus a fingerprint of their tables, so a batch of any size is checked in
 //! one streaming pass over its records with small memory per report.
 
+use crate::template::{TemplateError, TemplateSet};
 use gouji_model::{CellRef, Finding, Record, Severity};
 use serde::Deserialize;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,7 +28,7 @@ enum Per {
 
 /// One cross-year rule.
 #[derive(Debug, Clone, Deserialize)]
-struct CrossRule {
+pub(crate) struct CrossRule {
     id: String,
     kind: Kind,
     severity: Severity,
@@ -56,14 +56,15 @@ struct CrossFile {
     cross: Vec<CrossRule>,
 }
 
+/// Parses a cross-year rule file (`templates/cross.toml`) of a template set.
+pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<CrossRule>, TemplateError> {
+    crate::template::parse::<CrossFile>(file, src).map(|f| f.cross)
+}
+
+/// The embedded set's cross-year rules. A defect in the set is reported by every record
+/// (`pipeline::analyze` fails them with the [`TemplateError`]), so none here.
 fn rules() -> &'static [CrossRule] {
-    static R: OnceLock<Vec<CrossRule>> = OnceLock::new();
-    R.get_or_init(|| {
-        // Embedded data, checked by the unit tests; a defect disables the checks.
-        toml::from_str::<CrossFile>(include_str!("../templates/cross.toml"))
-            .map(|f| f.cross)
-            .unwrap_or_default()
-    })
+    TemplateSet::embedded().map_or(&[], TemplateSet::cross)
 }
 
 /// What the cross-year rules need of one report.

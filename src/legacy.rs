@@ -10,6 +10,7 @@
 //! Format-agnostic: it reads the intermediate document's paragraphs (and each grid row
 //! joined with spaces), never a source format.
 
+use crate::template::{TemplateError, TemplateSet};
 use gouji_doc::{Block, Document};
 use gouji_model::{CellValue, Finding, Severity};
 use regex::Regex;
@@ -323,7 +324,7 @@ fn cell(row: &str, col: &str, raw: &str, unit: char, at: &str) -> CellValue {
 const MAX_ITEMS: usize = 100;
 
 /// One check of `templates/legacy.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct RuleDef {
     id: String,
     kind: String,
@@ -358,59 +359,101 @@ struct RuleFile {
 }
 
 /// A rule with its regexes compiled.
-struct Rule {
+#[derive(Debug)]
+pub(crate) struct Rule {
     def: RuleDef,
     total: Regex,
     item: Regex,
     list: Option<Regex>,
 }
 
-fn rules() -> &'static [Rule] {
-    static R: OnceLock<Vec<Rule>> = OnceLock::new();
-    R.get_or_init(|| {
-        // Embedded data, checked by the unit tests; a defect disables the checks.
-        let Ok(f) = toml::from_str::<RuleFile>(include_str!("../templates/legacy.toml")) else {
-            return Vec::new();
-        };
-        f.rule
-            .into_iter()
-            .filter(|d| {
-                matches!(
-                    d.kind.as_str(),
-                    "list_sum" | "list_share" | "narrative" | "rate" | "breakdown"
-                )
-            })
-            .filter_map(|def| {
-                let total = Regex::new(&def.total).ok()?;
-                let item = Regex::new(&def.item).ok()?;
-                let list = match def.list.as_str() {
-                    "" => None,
-                    l => Some(Regex::new(l).ok()?),
-                };
-                Some(Rule {
-                    def,
-                    total,
-                    item,
-                    list,
-                })
-            })
-            .collect()
+/// The kinds of legacy check `check` evaluates.
+const KINDS: &[&str] = &["list_sum", "list_share", "narrative", "rate", "breakdown"];
+
+/// The legacy checks of a template set: checked when the set loads (kinds, regex syntax,
+/// which is cheap) and compiled the first time a legacy report needs them, so that
+/// loading the set costs a process that never meets one nothing (see `LazyRegex`).
+#[derive(Debug, Default)]
+pub(crate) struct Rules {
+    defs: Vec<RuleDef>,
+    compiled: OnceLock<Vec<Rule>>,
+}
+
+impl Rules {
+    /// The rules, compiled on first use. A regex that parses but exceeds the regex size
+    /// limit would be left out here: `rules_load` keeps that from happening to the
+    /// shipped ones.
+    pub(crate) fn get(&self) -> &[Rule] {
+        self.compiled
+            .get_or_init(|| self.defs.iter().filter_map(compile_rule).collect())
+    }
+}
+
+/// Parses a legacy rule file (`templates/legacy.toml`) of a template set. An unknown kind
+/// or a bad regex is an error, not a check left out.
+pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Rules, TemplateError> {
+    let f: RuleFile = crate::template::parse(file, src)?;
+    for def in &f.rule {
+        check_rule(file, def)?;
+    }
+    Ok(Rules {
+        defs: f.rule,
+        compiled: OnceLock::new(),
     })
+}
+
+fn check_rule(file: &str, def: &RuleDef) -> Result<(), TemplateError> {
+    if !KINDS.contains(&def.kind.as_str()) {
+        return Err(TemplateError::parse(
+            file,
+            format!("rule {}: unknown kind {:?}", def.id, def.kind),
+        ));
+    }
+    for src in [&def.total, &def.item, &def.list] {
+        regex_syntax::Parser::new()
+            .parse(src)
+            .map_err(|e| TemplateError::parse(file, format!("rule {}: bad regex: {e}", def.id)))?;
+    }
+    Ok(())
+}
+
+fn compile_rule(def: &RuleDef) -> Option<Rule> {
+    let list = match def.list.as_str() {
+        "" => None,
+        l => Some(Regex::new(l).ok()?),
+    };
+    Some(Rule {
+        total: Regex::new(&def.total).ok()?,
+        item: Regex::new(&def.item).ok()?,
+        list,
+        def: def.clone(),
+    })
+}
+
+/// The embedded set's legacy rules. A defect in the set is reported by every record
+/// (`pipeline::analyze` fails them with the [`TemplateError`]), so none here.
+fn rules() -> &'static [Rule] {
+    TemplateSet::embedded().map_or(&[], |s| s.legacy().get())
 }
 
 /// The legacy checks (`templates/legacy.toml`) over the document's paragraphs and the
 /// 统计表 cells read from it.
 pub fn check(doc: &Document, table: &LegacyTable) -> Vec<Finding> {
+    check_with(rules(), doc, table)
+}
+
+/// As [`check`], with the rules of a given template set.
+pub(crate) fn check_with(rules: &[Rule], doc: &Document, table: &LegacyTable) -> Vec<Finding> {
     let cells = table.cells.as_slice();
     let mut out = Vec::new();
-    for r in rules().iter().filter(|r| r.def.kind == "breakdown") {
+    for r in rules.iter().filter(|r| r.def.kind == "breakdown") {
         for g in table.groups.iter().flatten() {
             breakdown(r, g, cells, &mut out);
         }
     }
     let paragraphs: Vec<_> = doc.paragraphs().collect();
     // For a list whose total is stated elsewhere: the report's first statement of it.
-    let stated: Vec<Option<(f64, String)>> = rules()
+    let stated: Vec<Option<(f64, String)>> = rules
         .iter()
         .map(|r| {
             r.list.as_ref()?;
@@ -423,7 +466,7 @@ pub fn check(doc: &Document, table: &LegacyTable) -> Vec<Finding> {
         .collect();
     for p in &paragraphs {
         let at = p.at.to_string();
-        for (r, stated) in rules().iter().zip(&stated) {
+        for (r, stated) in rules.iter().zip(&stated) {
             match (r.def.kind.as_str(), &r.list, stated) {
                 ("narrative", _, _) => narrative(r, &p.text, &at, cells, &mut out),
                 ("rate", _, _) => rate(r, &p.text, &at, &mut out),

@@ -8,10 +8,11 @@ use crate::mapping::{Mapping, map_document};
 use crate::number::Parsed;
 use crate::reconcile::{Context, Reconciler};
 use crate::report_info::{detect_template, report_info};
-use crate::template::{Template, templates};
+use crate::template::{Template, TemplateError, TemplateSet};
 use gouji_doc::{Document, Limits};
 use gouji_fetch::Fetch;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Stage, Status};
+use std::sync::Arc;
 
 /// Options for processing documents.
 #[derive(Debug, Clone)]
@@ -22,6 +23,19 @@ pub struct Options {
     /// backoff. `None`: only the per-attempt timeouts apply. Default
     /// [`DEFAULT_INPUT_TIMEOUT`].
     pub input_timeout: Option<std::time::Duration>,
+    /// The template set documents are mapped and checked with. `None` (the default):
+    /// the embedded set ([`TemplateSet::embedded`]).
+    pub templates: Option<Arc<TemplateSet>>,
+}
+
+impl Options {
+    /// The template set to use: the given one, else the embedded one.
+    pub fn template_set(&self) -> Result<&TemplateSet, TemplateError> {
+        match &self.templates {
+            Some(t) => Ok(t),
+            None => TemplateSet::embedded(),
+        }
+    }
 }
 
 /// Default per-input deadline: 300 s. One document at the default fetch settings
@@ -35,6 +49,7 @@ impl Default for Options {
         Options {
             limits: Limits::default(),
             input_timeout: Some(DEFAULT_INPUT_TIMEOUT),
+            templates: None,
         }
     }
 }
@@ -64,7 +79,7 @@ fn process_document(
     let format = detect(bytes, &name);
     source.format = format.as_str().to_string();
     match extract::extract(bytes, format, charset, &opts.limits) {
-        Ok(doc) => (analyze(source, &doc), Some(doc)),
+        Ok(doc) => (analyze_with(source, &doc, opts), Some(doc)),
         Err(e) => (Record::failed(source, Stage::Extract, e.to_string()), None),
     }
 }
@@ -232,13 +247,19 @@ fn file_url(path: &str) -> String {
     format!("file://{}", abs.display())
 }
 
-/// Maps and reconciles an extracted document.
+/// Maps and reconciles an extracted document with the embedded template set.
 pub fn analyze(source: Source, doc: &Document) -> Record {
+    analyze_with(source, doc, &Options::default())
+}
+
+/// Maps and reconciles an extracted document with the options' template set.
+pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
     let info = report_info(doc);
-    let tpls = match templates() {
+    let set = match opts.template_set() {
         Ok(t) => t,
         Err(e) => return Record::failed(source, Stage::Map, format!("template data: {e}")),
     };
+    let tpls = set.templates();
     let (tpl, mut mapping) = choose_template(doc, tpls, info.year);
     if let Some(t) = tpl {
         // Tables no grid gave may still be in the text with their cell boundaries lost
@@ -263,8 +284,12 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
         warnings: doc.warnings.clone(),
     };
     let Some(tpl) = tpl else {
-        // Not one of the statistical templates: a pre-2019 report or not a report at all.
-        let legacy = info.looks_like_report && info.year.is_some_and(|y| y < 2019);
+        // Not one of the statistical templates: a report older than every family of the
+        // set (pre-2019 for the embedded one) or not a report at all.
+        let cutoff = set.legacy_before();
+        let legacy =
+            info.looks_like_report && info.year.zip(cutoff).is_some_and(|(y, first)| y < first);
+        let before = cutoff.unwrap_or_default();
         record.report.template = if legacy { "legacy" } else { "unknown" }.to_string();
         if legacy {
             // A legacy report that was read is never `failed`: its 统计表 (if any) as
@@ -273,15 +298,17 @@ pub fn analyze(source: Source, doc: &Document) -> Record {
             record.warnings.extend(t.warnings.iter().cloned());
             record.status = if t.cells.is_empty() {
                 record.warnings.push(if t.found {
-                    "legacy report (before 2019): 统计表 found but no row could be read".into()
+                    format!(
+                        "legacy report (before {before}): 统计表 found but no row could be read"
+                    )
                 } else {
-                    "legacy report (before 2019): no 统计表 printed; narrative only".into()
+                    format!("legacy report (before {before}): no 统计表 printed; narrative only")
                 });
                 Status::Partial
             } else {
                 Status::Ok
             };
-            record.findings = crate::legacy::check(doc, &t);
+            record.findings = crate::legacy::check_with(set.legacy().get(), doc, &t);
             record.cells = t.cells;
             return record;
         }

@@ -145,35 +145,41 @@ pub fn report_info(doc: &Document) -> ReportInfo {
     info
 }
 
-#[derive(serde::Deserialize, Default)]
-struct AgencyData {
+#[derive(Debug, serde::Deserialize, Default)]
+pub(crate) struct AgencyData {
     #[serde(default)]
     abbreviation: Vec<Abbreviation>,
     #[serde(default)]
     ocr_place: Vec<OcrPlace>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct Abbreviation {
     short: String,
     full: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct OcrPlace {
     printed: String,
     real: String,
 }
 
-/// The agency name data (`templates/agencies.toml`), parsed once.
+/// Parses an agency name file (`templates/agencies.toml`) of a template set.
+pub(crate) fn parse_agencies(
+    file: &str,
+    src: &str,
+) -> Result<AgencyData, crate::template::TemplateError> {
+    crate::template::parse(file, src)
+}
+
+/// The embedded set's agency name data. A defect in the set is reported by every record
+/// (`pipeline::analyze` fails them), so here it only means no names are normalised.
 fn agency_data() -> &'static AgencyData {
-    static DATA: OnceLock<AgencyData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(include_str!("../templates/agencies.toml")).unwrap_or_else(|e| {
-            tracing::error!("templates/agencies.toml: {e}");
-            AgencyData::default()
-        })
-    })
+    static NONE: OnceLock<AgencyData> = OnceLock::new();
+    crate::template::TemplateSet::embedded()
+        .map(crate::template::TemplateSet::agencies)
+        .unwrap_or_else(|_| NONE.get_or_init(AgencyData::default))
 }
 
 /// A printed agency name under the body's own full name: customary abbreviations at the
