@@ -31,10 +31,11 @@
 
 use crate::detect::detect;
 use crate::pipeline::{Options, process_input};
-use gouji_batch::Processor;
+use gouji_batch::{Processed, Processor};
 use gouji_fetch::{Fetch, FetchError, Fetched};
-use gouji_model::{Record, Source, Stage};
+use gouji_model::{Record, Source, Stage, Status};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -111,8 +112,11 @@ enum FromWorker {
         #[serde(default)]
         deadline_ms: Option<(u64, u64)>,
     },
+    /// The finished record, serialized once by the worker: the supervisor writes it to
+    /// the journal as it came, without parsing it into a `Record` and back.
     Done {
-        record: Box<Record>,
+        status: Status,
+        record: Box<RawValue>,
     },
 }
 
@@ -253,14 +257,14 @@ pub fn worker_main(opts: &Options, max_memory_mib: u64) -> u8 {
             rec.source.line = Some(line);
             rec
         };
-        if send_line(
-            &mut lock().1,
-            &FromWorker::Done {
-                record: Box::new(record),
-            },
-        )
-        .is_err()
-        {
+        let Ok(raw) = serde_json::value::to_raw_value(&record) else {
+            return 0;
+        };
+        let done = FromWorker::Done {
+            status: record.status,
+            record: raw,
+        };
+        if send_line(&mut lock().1, &done).is_err() {
             return 0;
         }
     }
@@ -493,15 +497,15 @@ impl<F: Fetch> Pool<F> {
         }
     }
 
-    fn run_job(&self, input: &str, line: u64) -> Record {
+    fn run_job(&self, input: &str, line: u64) -> Processed {
         let mut w = match self.take_worker() {
             Ok(w) => w,
             Err(e) => {
-                return Record::failed(
+                return Processed::Record(Box::new(Record::failed(
                     unknown_source(input),
                     Stage::Worker,
                     format!("cannot start a worker process: {e}"),
-                );
+                )));
             }
         };
         let mut source = unknown_source(input);
@@ -516,12 +520,14 @@ impl<F: Fetch> Pool<F> {
         while alive {
             let left = deadline.saturating_duration_since(Instant::now());
             match w.rx.recv_timeout(left) {
-                Ok(Ok(FromWorker::Done { record })) => {
+                Ok(Ok(FromWorker::Done { status, record })) => {
                     self.idle
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(w);
-                    return *record;
+                    let mut line = Box::<str>::from(record).into_boxed_bytes().into_vec();
+                    line.push(b'\n');
+                    return Processed::Encoded { line, status };
                 }
                 Ok(Ok(FromWorker::Fetch {
                     input: wanted,
@@ -567,12 +573,25 @@ impl<F: Fetch> Pool<F> {
             death_reason(status, &tail, &source.format, &self.budgets)
         };
         tracing::warn!(input, "{reason}");
-        Record::failed(source, Stage::Worker, reason)
+        Processed::Record(Box::new(Record::failed(source, Stage::Worker, reason)))
     }
 }
 
 impl<F: Fetch> Processor for Pool<F> {
     fn process(&self, input: &str, line: u64) -> Record {
+        match self.run_job(input, line) {
+            Processed::Record(rec) => *rec,
+            Processed::Encoded { line, .. } => serde_json::from_slice(&line).unwrap_or_else(|e| {
+                Record::failed(
+                    unknown_source(input),
+                    Stage::Worker,
+                    format!("the worker's record is not valid: {e}"),
+                )
+            }),
+        }
+    }
+
+    fn process_encoded(&self, input: &str, line: u64) -> Processed {
         self.run_job(input, line)
     }
 }

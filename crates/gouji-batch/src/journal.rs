@@ -5,10 +5,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
-use gouji_model::Record;
 use serde::Deserialize;
 
-use crate::BatchError;
+use crate::{BatchError, Processed};
 
 /// Just enough of a record to know which list line it answers.
 #[derive(Deserialize)]
@@ -181,13 +180,21 @@ pub(crate) fn read_started(path: &Path, done: &LineSet) -> HashMap<u64, u32> {
 /// Appends one record as one line with a single `write_all` on an unbuffered file, so
 /// the line is in the kernel (and survives a SIGKILL of this process) before the next
 /// record is taken; a kill mid-write leaves a torn line that [`recover`] cuts off.
-pub(crate) fn append(file: &mut File, path: &Path, rec: &Record) -> Result<(), BatchError> {
-    let mut buf = serde_json::to_vec(rec).map_err(|e| BatchError::Output {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
-    buf.push(b'\n');
-    file.write_all(&buf).map_err(|source| BatchError::Output {
+pub(crate) fn append(file: &mut File, path: &Path, rec: &Processed) -> Result<(), BatchError> {
+    let encoded;
+    let line: &[u8] = match rec {
+        Processed::Record(rec) => {
+            let mut buf = serde_json::to_vec(rec).map_err(|e| BatchError::Output {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e),
+            })?;
+            buf.push(b'\n');
+            encoded = buf;
+            &encoded
+        }
+        Processed::Encoded { line, .. } => line,
+    };
+    file.write_all(line).map_err(|source| BatchError::Output {
         path: path.to_path_buf(),
         source,
     })
@@ -196,6 +203,38 @@ pub(crate) fn append(file: &mut File, path: &Path, rec: &Record) -> Result<(), B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoded_record_is_the_same_line_as_a_serialized_one() {
+        let rec = gouji_model::Record::failed(
+            gouji_model::Source {
+                input: "a.pdf".into(),
+                format: "pdf".into(),
+                line: Some(3),
+                ..Default::default()
+            },
+            gouji_model::Stage::Fetch,
+            "gone",
+        );
+        let mut line = serde_json::to_vec(&rec).unwrap();
+        line.push(b'\n');
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, p: &Processed| {
+            let path = dir.path().join(name);
+            let mut f = File::create(&path).unwrap();
+            append(&mut f, &path, p).unwrap();
+            std::fs::read(&path).unwrap()
+        };
+        let a = write("a", &Processed::Record(Box::new(rec)));
+        let b = write(
+            "b",
+            &Processed::Encoded {
+                line,
+                status: gouji_model::Status::Failed,
+            },
+        );
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn retried_records_leave_the_journal() {

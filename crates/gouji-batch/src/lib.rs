@@ -115,6 +115,39 @@ pub trait Processor: Send + Sync {
     /// Processes `input` (a URL or path as written in the list), which is on 1-based
     /// `line` of the list. The runner sets `source.line` on the result.
     fn process(&self, input: &str, line: u64) -> Record;
+
+    /// As [`Processor::process`], but the record may come already serialized (see
+    /// [`Processed::Encoded`]), so a processor that receives records as JSON (from a
+    /// worker process) spares the runner a parse and a serialization per record.
+    fn process_encoded(&self, input: &str, line: u64) -> Processed {
+        Processed::Record(Box::new(self.process(input, line)))
+    }
+}
+
+/// A record as a [`Processor`] hands it to the runner.
+#[derive(Debug)]
+pub enum Processed {
+    /// A record; the runner sets its `source.line` (and an empty `source.input`).
+    Record(Box<Record>),
+    /// A record serialized as one compact JSON line, exactly as `serde_json::to_vec`
+    /// writes it, followed by `\n`, with its `source.line` and `source.input` set;
+    /// written to the journal as it is.
+    Encoded {
+        /// The record's JSON line, newline included.
+        line: Vec<u8>,
+        /// The record's status.
+        status: Status,
+    },
+}
+
+impl Processed {
+    /// The record's status.
+    pub fn status(&self) -> Status {
+        match self {
+            Processed::Record(r) => r.status,
+            Processed::Encoded { status, .. } => *status,
+        }
+    }
 }
 
 /// Any `Fn(&str, u64) -> Record` closure is a processor.
@@ -366,10 +399,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs the processor on one input, turning a panic into a failed record.
-fn process_one<P: Processor + ?Sized>(processor: &P, input: &str, line: u64) -> (Record, bool) {
+fn process_one<P: Processor + ?Sized>(processor: &P, input: &str, line: u64) -> (Processed, bool) {
     let (mut rec, panicked) =
-        match catch_unwind(AssertUnwindSafe(|| processor.process(input, line))) {
-            Ok(rec) => (rec, false),
+        match catch_unwind(AssertUnwindSafe(|| processor.process_encoded(input, line))) {
+            Ok(Processed::Record(rec)) => (*rec, false),
+            Ok(encoded) => return (encoded, false),
             Err(payload) => (
                 Record::failed(
                     Source {
@@ -390,7 +424,7 @@ fn process_one<P: Processor + ?Sized>(processor: &P, input: &str, line: u64) -> 
     if rec.source.input.is_empty() {
         rec.source.input = input.to_string();
     }
-    (rec, panicked)
+    (Processed::Record(Box::new(rec)), panicked)
 }
 
 fn open_list(path: &Path) -> Result<list::ListReader<BufReader<File>>, BatchError> {
@@ -745,7 +779,7 @@ pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
 
     let run: Result<(), BatchError> = std::thread::scope(|s| {
         let (job_tx, job_rx) = sync_channel::<(u64, String)>(jobs * 2);
-        let (rec_tx, rec_rx) = sync_channel::<Record>(jobs * 2);
+        let (rec_tx, rec_rx) = sync_channel::<Processed>(jobs * 2);
         let done = &done;
         let crashed_before = &crashed_before;
         let early_tx = rec_tx.clone();
@@ -772,7 +806,7 @@ pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
                         "gouji stopped twice while reading this input (it may crash the parser); not tried again",
                     );
                     rec.source.line = Some(line);
-                    if early_tx.send(rec).is_err() {
+                    if early_tx.send(Processed::Record(Box::new(rec))).is_err() {
                         break;
                     }
                     continue;
@@ -843,8 +877,8 @@ pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
                 break;
             }
             processed += 1;
-            counts.add(rec.status);
-            if rec.status == Status::Failed {
+            counts.add(rec.status());
+            if rec.status() == Status::Failed {
                 pb.set_message(format!("{} failed", counts.failed.load(Ordering::Relaxed)));
             }
             pb.inc(1);
