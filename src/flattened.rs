@@ -15,7 +15,7 @@
 //! [`crate::mapping`] never maps by position).
 
 use crate::labels::{MATCH_THRESHOLD, similarity};
-use crate::mapping::{MappedCell, Mapping};
+use crate::mapping::{MapWarning, MappedCell, Mapping, WarningCode};
 use crate::number::{fold_width, parse_cell};
 use crate::template::{Per, RuleKind, TableDef, Template, ValueKind};
 use gouji_doc::{Document, Provenance};
@@ -638,7 +638,9 @@ pub fn map_flattened(doc: &Document, tpl: &Template) -> Mapping {
             let rules = col_rules(tpl, t, &found);
             let (cells, warns) = resolve(&cands, &rules);
             for w in warns {
-                out.warnings.push(format!("{}: {w}", t.key));
+                let message = format!("{}: {w}", t.key);
+                out.warnings
+                    .push(MapWarning::new(WarningCode::Unsplit, &t.key, message));
             }
             for ((ri, run, cand), cells) in cands.into_iter().zip(cells) {
                 let ok = cand.is_some_and(|c| !c.is_empty());
@@ -716,12 +718,14 @@ fn emit(
     let at = ats.get(run.para).cloned().unwrap_or_default();
     let cols = row_cols(t, ri);
     let Some(cells) = cells else {
-        out.warnings.push(format!(
+        let message = format!(
             "{}: row {} ({at}): flattened run “{text}” has no unique split into its {} cells (none valid, or too many); not mapped",
             t.key,
             row.key,
             cols.len()
-        ));
+        );
+        out.warnings
+            .push(MapWarning::new(WarningCode::Unsplit, &t.key, message).at(&at));
         return;
     };
     let mut missing = Vec::new();
@@ -743,12 +747,14 @@ fn emit(
         }
     }
     if !missing.is_empty() {
-        out.warnings.push(format!(
+        let message = format!(
             "{}: row {} ({at}): flattened run “{text}” splits several ways that satisfy every identity; ambiguous cells not mapped: {}",
             t.key,
             row.key,
             missing.join(", ")
-        ));
+        );
+        out.warnings
+            .push(MapWarning::new(WarningCode::Ambiguous, &t.key, message).at(&at));
     }
 }
 
@@ -824,7 +830,7 @@ pub fn merge_missing(doc: &Document, tpl: &Template, mapping: &mut Mapping) {
     mapping.warnings.extend(
         flat.warnings
             .into_iter()
-            .filter(|w| missing.iter().any(|k| w.starts_with(&format!("{k}:")))),
+            .filter(|w| missing.contains(&w.table.as_str())),
     );
 }
 
@@ -936,7 +942,7 @@ mod tests {
         assert!(m.get("active", "normative_docs", "issued").is_none());
         assert!(m.get("active", "normative_docs", "in_force").is_none());
         assert!(
-            m.warnings.iter().any(|w| w.contains("6233440")),
+            m.warnings.iter().any(|w| w.message.contains("6233440")),
             "{:?}",
             m.warnings
         );

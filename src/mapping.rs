@@ -42,8 +42,63 @@ pub struct MappedCell {
 pub struct Mapping {
     /// Mapped cells in document order.
     pub cells: Vec<MappedCell>,
-    /// Notes on what could not be mapped.
-    pub warnings: Vec<String>,
+    /// Notes on what could not be mapped, or was inferred.
+    pub warnings: Vec<MapWarning>,
+}
+
+/// What a mapping warning is about, for code that acts on warnings (never their text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningCode {
+    /// A cell printed again; the first value is kept.
+    Duplicate,
+    /// A data row whose label names no row of the template; its numbers are not mapped.
+    UnmappedRow,
+    /// Several readings agree equally well; the disputed cells are left out.
+    Ambiguous,
+    /// Cells placed by count, template order or an annotation rather than by label.
+    Inferred,
+    /// Flattened text whose digit runs could not be split into cells.
+    Unsplit,
+    /// An OCR reading too uncertain to use; the cell is reported missing.
+    OcrUncertain,
+}
+
+/// A note of the mapping stage: its code, the template table it concerns and where in
+/// the document, and the text the record carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapWarning {
+    /// What kind of note.
+    pub code: WarningCode,
+    /// The template table (`requests`).
+    pub table: String,
+    /// Where in the document (provenance, `p3@120,88`), when one place is meant.
+    pub at: Option<String>,
+    /// The record's text of the warning.
+    pub message: String,
+}
+
+impl MapWarning {
+    /// A warning about `table`.
+    pub fn new(code: WarningCode, table: &str, message: String) -> Self {
+        MapWarning {
+            code,
+            table: table.to_string(),
+            at: None,
+            message,
+        }
+    }
+
+    /// The same warning, placed at `at`.
+    pub fn at(mut self, at: impl ToString) -> Self {
+        self.at = Some(at.to_string());
+        self
+    }
+}
+
+impl std::fmt::Display for MapWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl Mapping {
@@ -66,7 +121,7 @@ struct State {
     header: Option<Header>,
     group: Option<String>,
     /// Data rows whose label named no row of the table (reported as warnings).
-    unmapped: Vec<String>,
+    unmapped: Vec<MapWarning>,
     /// The row named by the grid's caption, for grids that name no row themselves.
     caption_row: Option<String>,
 }
@@ -224,10 +279,13 @@ pub fn map_document(doc: &Document, tpl: &Template) -> Mapping {
                 }
                 let key = (mc.table.clone(), mc.row.clone(), mc.col.clone());
                 if !seen.insert(key) {
-                    out.warnings.push(format!(
+                    let message = format!(
                         "table {} row {} col {}: printed again at {} (first value kept)",
                         mc.table, mc.row, mc.col, mc.at
-                    ));
+                    );
+                    out.warnings.push(
+                        MapWarning::new(WarningCode::Duplicate, &mc.table, message).at(&mc.at),
+                    );
                     continue;
                 }
                 claimed.insert(idx);
@@ -615,7 +673,7 @@ fn resolve_row_key(
     Ok(Some(key))
 }
 
-fn unmapped_warning(ctx: &GridCtx, label: &RowLabel) -> String {
+fn unmapped_warning(ctx: &GridCtx, label: &RowLabel) -> MapWarning {
     let text: Vec<&str> = label
         .cells
         .iter()
@@ -626,11 +684,13 @@ fn unmapped_warning(ctx: &GridCtx, label: &RowLabel) -> String {
         .first()
         .map(|&(_, i)| ctx.table.cells[i].at.to_string())
         .unwrap_or_default();
-    format!(
+    let message = format!(
         "{}: row “{}” ({at}) matches no row of the template; its numbers were not mapped",
         ctx.t.key,
         text.join(" ")
-    )
+    );
+    let w = MapWarning::new(WarningCode::UnmappedRow, &ctx.t.key, message);
+    if at.is_empty() { w } else { w.at(at) }
 }
 
 /// Header columns with distinct keys: a header cell spanning two grid columns (or a
@@ -866,7 +926,12 @@ mod tests {
             };
             assert_eq!(resolve_row_key(ctx, &mut st, &label, &cells, 0), Err(()));
             assert_eq!(st.unmapped.len(), 1);
-            assert!(st.unmapped[0].contains("火星规章"), "{:?}", st.unmapped);
+            assert!(
+                st.unmapped[0].message.contains("火星规章"),
+                "{:?}",
+                st.unmapped
+            );
+            assert_eq!(st.unmapped[0].code, WarningCode::UnmappedRow);
         });
     }
 
@@ -881,6 +946,21 @@ mod tests {
             cols: vec![h(4), h(5)],
         };
         assert_eq!(distinct_cols(&header).len(), 1);
+    }
+
+    #[test]
+    fn a_cell_printed_twice_is_a_typed_duplicate_warning() {
+        let t = table_from(&[ACTIVE_HEAD, &["规章", "1", "0", "11"]]);
+        let tpl = &templates().unwrap()[0];
+        let m = map_document(&doc(vec![t.clone(), t]), tpl);
+        let dup: Vec<&MapWarning> = m
+            .warnings
+            .iter()
+            .filter(|w| w.code == WarningCode::Duplicate)
+            .collect();
+        assert_eq!(dup.len(), 3, "{:?}", m.warnings);
+        assert!(dup.iter().all(|w| w.table == "active" && w.at.is_some()));
+        assert_eq!(dup[0].to_string(), dup[0].message);
     }
 
     #[test]
@@ -1148,7 +1228,7 @@ mod tests {
         let m = map_document(&doc(vec![t]), tpl);
         assert_eq!(m.cells.len(), 3);
         assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
-        assert!(m.warnings[0].contains("地方性法规"));
+        assert!(m.warnings[0].message.contains("地方性法规"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::detect::detect;
 use crate::extract;
-use crate::mapping::{Mapping, map_document};
+use crate::mapping::{MapWarning, Mapping, WarningCode, map_document};
 use crate::number::Parsed;
 use crate::reconcile::{Context, Reconciler};
 use crate::report_info::{detect_template, report_info};
@@ -349,7 +349,9 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
     };
     drop_ocr_guesses(&mut mapping, &doc.meta);
     record.findings = Reconciler::new(tpl).run(&mapping, &ctx);
-    record.warnings.extend(mapping.warnings.iter().cloned());
+    record
+        .warnings
+        .extend(mapping.warnings.iter().map(|w| w.message.clone()));
     record.cells = to_cells(tpl, &mapping, &doc.meta);
     record
 }
@@ -397,10 +399,11 @@ fn drop_ocr_guesses(m: &mut Mapping, meta: &gouji_doc::Meta) {
         let at = mc.at.to_string();
         let guess = uncertain.contains(&at) || (ocr && matches!(mc.parsed, Parsed::Text));
         if guess {
-            warns.push(format!(
+            let message = format!(
                 "{}.{}.{}: OCR cell at {at} reads {:?}, uncertain: reported missing",
                 mc.table, mc.row, mc.col, mc.raw
-            ));
+            );
+            warns.push(MapWarning::new(WarningCode::OcrUncertain, &mc.table, message).at(&at));
         }
         !guess
     });

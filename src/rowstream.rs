@@ -18,7 +18,7 @@
 //! the disputed cells are left out with an "ambiguous" warning.
 
 use crate::labels::{self, MATCH_THRESHOLD};
-use crate::mapping::{MappedCell, Mapping};
+use crate::mapping::{MapWarning, MappedCell, Mapping, WarningCode};
 use crate::number::{Parsed, parse_cell};
 use crate::reconcile::Reconciler;
 use crate::template::{TableDef, Template};
@@ -244,7 +244,7 @@ fn sequences(t: &TableDef) -> Vec<Vec<&str>> {
 }
 
 /// The stream reading of one table's section.
-fn read_section(t: &TableDef, rows: &[DataRow]) -> (Vec<MappedCell>, Vec<String>) {
+fn read_section(t: &TableDef, rows: &[DataRow]) -> (Vec<MappedCell>, Vec<MapWarning>) {
     let cols: Vec<&str> = t
         .cols
         .iter()
@@ -265,12 +265,16 @@ fn read_section(t: &TableDef, rows: &[DataRow]) -> (Vec<MappedCell>, Vec<String>
             for (k, v) in r.values.iter().enumerate() {
                 cells.push(cell(t, seqs[0][k / n], cols[k % n], v));
             }
-            notes.push(format!(
-                "{}: one row of {} values read as {} rows × {} columns in template order (inferred)",
-                t.key,
-                n * nrows,
-                nrows,
-                n
+            notes.push(MapWarning::new(
+                WarningCode::Inferred,
+                &t.key,
+                format!(
+                    "{}: one row of {} values read as {} rows × {} columns in template order (inferred)",
+                    t.key,
+                    n * nrows,
+                    nrows,
+                    n
+                ),
             ));
             return (cells, notes);
         }
@@ -323,17 +327,25 @@ fn read_section(t: &TableDef, rows: &[DataRow]) -> (Vec<MappedCell>, Vec<String>
             }
         }
     }
-    notes.push(format!(
-        "{}: columns inferred from count and template order ({} rows of {} values); {} row(s) placed by template order, not by label",
-        t.key,
-        seen.len(),
-        n,
-        by_order
+    notes.push(MapWarning::new(
+        WarningCode::Inferred,
+        &t.key,
+        format!(
+            "{}: columns inferred from count and template order ({} rows of {} values); {} row(s) placed by template order, not by label",
+            t.key,
+            seen.len(),
+            n,
+            by_order
+        ),
     ));
     if unplaced > 0 {
-        notes.push(format!(
-            "{}: {unplaced} data row(s) left out: ambiguous placement (the number of unlabelled rows does not fit the template rows between their neighbours)",
-            t.key
+        notes.push(MapWarning::new(
+            WarningCode::Ambiguous,
+            &t.key,
+            format!(
+                "{}: {unplaced} data row(s) left out: ambiguous placement (the number of unlabelled rows does not fit the template rows between their neighbours)",
+                t.key
+            ),
         ));
     }
     (cells, notes)
@@ -404,7 +416,7 @@ fn merge_table(
     t: &TableDef,
     m: &mut Mapping,
     stream: Vec<MappedCell>,
-    notes: Vec<String>,
+    notes: Vec<MapWarning>,
 ) {
     let grid: HashMap<(String, String), usize> = m
         .cells
@@ -463,9 +475,13 @@ fn merge_table(
     if ss > sg {
         m.cells = stream_reading;
         m.warnings.extend(notes);
-        m.warnings.push(format!(
-            "{}: header labels disagree with the data rows' count; the reading by count and template order was chosen by the template's identities (score {ss} vs {sg}: identities holding minus failing)",
-            t.key
+        m.warnings.push(MapWarning::new(
+            WarningCode::Inferred,
+            &t.key,
+            format!(
+                "{}: header labels disagree with the data rows' count; the reading by count and template order was chosen by the template's identities (score {ss} vs {sg}: identities holding minus failing)",
+                t.key
+            ),
         ));
     } else if sg > ss {
         // The grid reading holds better: keep it as it is.
@@ -476,10 +492,14 @@ fn merge_table(
             .collect();
         m.cells
             .retain(|c| !(c.table == t.key && disputed.contains(&(c.row.clone(), c.col.clone()))));
-        m.warnings.push(format!(
-            "{}: ambiguous: the header labels and the data rows' count give two readings that the template's identities cannot choose between; {} cell(s) left out",
-            t.key,
-            disputed.len()
+        m.warnings.push(MapWarning::new(
+            WarningCode::Ambiguous,
+            &t.key,
+            format!(
+                "{}: ambiguous: the header labels and the data rows' count give two readings that the template's identities cannot choose between; {} cell(s) left out",
+                t.key,
+                disputed.len()
+            ),
         ));
     }
 }
@@ -561,9 +581,13 @@ pub fn merge_annotated(doc: &Document, tpl: &Template, m: &mut Mapping) {
                 })
                 .collect();
             let [col] = hits.as_slice() else {
-                m.warnings.push(format!(
-                    "{}: row {key}: annotated count {:?} outside the row names no single column; left out (ambiguous)",
-                    t.key, orphan.0
+                m.warnings.push(MapWarning::new(
+                    WarningCode::Ambiguous,
+                    &t.key,
+                    format!(
+                        "{}: row {key}: annotated count {:?} outside the row names no single column; left out (ambiguous)",
+                        t.key, orphan.0
+                    ),
                 ));
                 continue;
             };
@@ -572,11 +596,15 @@ pub fn merge_annotated(doc: &Document, tpl: &Template, m: &mut Mapping) {
                 m.cells.push(cell(t, key, c, v));
             }
             m.cells.push(cell(t, key, col, &orphan));
-            m.warnings.push(format!(
-                "{}: row {key}: {} printed one value short; the annotated count {:?} above the table read as {col} (its annotation), the row's values in order (inferred)",
-                t.key,
-                row.labels.concat(),
-                orphan.0
+            m.warnings.push(MapWarning::new(
+                WarningCode::Inferred,
+                &t.key,
+                format!(
+                    "{}: row {key}: {} printed one value short; the annotated count {:?} above the table read as {col} (its annotation), the row's values in order (inferred)",
+                    t.key,
+                    row.labels.concat(),
+                    orphan.0
+                ),
             ));
         }
     }
