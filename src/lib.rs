@@ -7,12 +7,13 @@
 //! [`model::Record`]. [`pipeline`] ties the stages together.
 
 pub use gouji_doc as doc;
+/// The extract stage (crate `gouji-extract`): detection and the format extractors.
+pub use gouji_extract as extract;
+pub use gouji_extract::detect;
 pub use gouji_model as model;
 
 pub mod crossyear;
 pub mod dataset;
-pub mod detect;
-pub mod extract;
 pub mod flattened;
 pub mod labels;
 pub mod legacy;

@@ -1,6 +1,9 @@
-//! Format extractors: bytes of one format into the intermediate [`gouji_doc::Document`].
-//! They know nothing about templates.
+#![forbid(unsafe_code)]
+//! The extract stage: format detection by content ([`detect`]), and bytes of one format
+//! into the intermediate [`gouji_doc::Document`] through that format's crate, or the
+//! plain-text and MHTML readers here. Extractors know nothing about templates.
 
+pub mod detect;
 pub mod mhtml;
 pub mod text;
 

@@ -121,7 +121,7 @@ pub fn detect(bytes: &[u8], name: &str) -> Format {
     if head.contains(&0) && !looks_utf16(head) {
         return Format::Unknown;
     }
-    if crate::extract::mhtml::looks_like_mhtml(head) {
+    if crate::mhtml::looks_like_mhtml(head) {
         return Format::Mhtml;
     }
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn office_binaries_and_web_page_spreadsheets_by_content() {
-        let f = |n: &str| std::fs::read(format!("{}/corpus/{n}", env!("CARGO_MANIFEST_DIR")));
+        let f = |n: &str| std::fs::read(format!("{}/../../corpus/{n}", env!("CARGO_MANIFEST_DIR")));
         let cases = [
             ("m01-clean-doc.doc", "x.xls", Format::Doc),
             ("m03-clean-wps.wps", "x.wps", Format::Doc),
