@@ -157,30 +157,134 @@ pub(crate) fn read_cells(
         &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
         |k| marks.get(k).copied().unwrap_or(false),
     )?;
+    let mut second: Vec<Option<Read1>> = vec![None; crops.len()];
     for (d, &i) in digits.into_iter().zip(&owner) {
-        let (Some(mut d), Some(slot)) = (d, reads.get_mut(i)) else {
-            continue;
-        };
-        if let Some(r) = slot
-            .as_ref()
-            .filter(|r| is_number(&r.text) && r.text != d.text)
-        {
-            d.doubt = Some(format!("the digits-only pass reads {:?}", r.text));
-        }
-        let take = match slot {
-            None => true,
-            Some(r) => r.text.chars().count() <= 1 && d.conf >= 70.0 || r.text == d.text,
-        };
-        if take
-            || slot
-                .as_ref()
-                .is_some_and(|r| !r.text.chars().any(crate::layout::is_cjk) && d.conf > r.conf)
-        {
+        if let (Some(d), Some(slot)) = (d, second.get_mut(i)) {
             *slot = Some(d);
+        }
+    }
+    for (slot, d) in reads.iter_mut().zip(&second) {
+        merge_digits(slot, d.clone());
+    }
+    // Numbers still in doubt, and one-line cells read as neither text nor a number, get a
+    // third reading at another scale; a number two readings agree on is taken.
+    let doubtful = |i: usize| {
+        one_line(i)
+            && match reads.get(i) {
+                Some(Some(r)) => {
+                    r.doubt.is_some()
+                        || (is_number(&r.text) && r.conf < DOUBT_CONF)
+                        || (!is_number(&r.text) && !r.text.chars().any(crate::layout::is_cjk))
+                }
+                _ => false,
+            }
+    };
+    let again: Vec<bool> = owner.iter().map(|&i| doubtful(i)).collect();
+    if again.iter().any(|&a| a) {
+        // Each doubtful line at two other scales, in one run: (image, cell).
+        let mut alt: Vec<(Gray, usize)> = Vec::new();
+        for ((g, &a), &i) in imgs.iter().zip(&again).zip(&owner) {
+            if a {
+                alt.extend(ALT_SCALES.iter().map(|&f| (g.scale(f), i)));
+            }
+        }
+        let refs: Vec<&Gray> = alt.iter().map(|a| &a.0).collect();
+        let third = read_crops(
+            &refs,
+            timeout,
+            &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
+            |_| true,
+        )?;
+        let mut more: Vec<Vec<Read1>> = vec![Vec::new(); crops.len()];
+        for (t, (_, i)) in third.into_iter().zip(&alt) {
+            if let (Some(t), Some(m)) = (t, more.get_mut(*i)) {
+                m.push(t);
+            }
+        }
+        for ((slot, d), m) in reads.iter_mut().zip(&second).zip(more) {
+            if !m.is_empty() {
+                vote(slot, d.as_ref(), m);
+            }
         }
     }
     Ok(reads)
 }
+
+/// Confidence under which a number gets a third reading.
+const DOUBT_CONF: f32 = 85.0;
+
+/// Merges the digits-only reading `d` into the general one in `slot`: the general model
+/// drops lone digits and reads digits as CJK, so `d` is taken for a blank or one-character
+/// reading, and for a non-Chinese one it beats in confidence. Two numbers that differ
+/// leave the kept one in doubt.
+fn merge_digits(slot: &mut Option<Read1>, d: Option<Read1>) {
+    let Some(d) = d else { return };
+    let take = match slot.as_ref() {
+        None => true,
+        Some(r) => {
+            (r.text.chars().count() <= 1 && d.conf >= 70.0)
+                || r.text == d.text
+                || (!r.text.chars().any(crate::layout::is_cjk) && d.conf > r.conf)
+        }
+    };
+    let other = slot.clone();
+    if take {
+        *slot = Some(d.clone());
+    }
+    if let (Some(kept), Some(o)) = (slot.as_mut(), other) {
+        let lost = if take { o } else { d };
+        if is_number(&kept.text) && is_number(&lost.text) && kept.text != lost.text {
+            kept.doubt = Some(format!("another pass reads {:?}", lost.text));
+        }
+    }
+}
+
+/// Scales (relative to the first readings) of the extra readings of a doubtful cell.
+const ALT_SCALES: [f64; 2] = [1.4, 0.7];
+
+/// Settles a doubtful cell by vote over the general reading, the digits-only one `d` and
+/// the extra readings `more`: the number read most often is taken confidently when it is
+/// read at least twice, strictly more often than any other, and by a first reading — the
+/// extra readings come from one model and can agree on one mistake ("75" read "15" at
+/// both scales). Otherwise the cell stays in doubt.
+fn vote(slot: &mut Option<Read1>, d: Option<&Read1>, more: Vec<Read1>) {
+    let Some(r) = slot.as_mut() else { return };
+    let first: Vec<&str> = std::iter::once(r.text.as_str())
+        .chain(d.map(|d| d.text.as_str()))
+        .filter(|t| is_number(t))
+        .collect();
+    let all: Vec<&str> = first
+        .iter()
+        .copied()
+        .chain(
+            more.iter()
+                .map(|m| m.text.as_str())
+                .filter(|t| is_number(t)),
+        )
+        .collect();
+    let count = |t: &str| all.iter().filter(|u| **u == t).count();
+    let best = first.iter().copied().max_by_key(|t| count(t));
+    let winner = best.filter(|&b| {
+        let n = count(b);
+        n >= 2 && all.iter().all(|&u| u == b || count(u) < n)
+    });
+    match winner {
+        Some(t) => {
+            *r = Read1 {
+                text: t.to_string(),
+                conf: r.conf.max(OCR_AGREED_CONF),
+                doubt: None,
+            }
+        }
+        None if r.doubt.is_none() && is_number(&r.text) => {
+            r.doubt = Some(format!("other readings give {all:?}"));
+        }
+        None => {}
+    }
+}
+
+/// Confidence given to a number two independent readings agree on.
+const OCR_AGREED_CONF: f32 = 90.0;
 
 /// Whether `s` is a number as OCR prints one: digits, a decimal point, separators.
 pub(crate) fn is_number(s: &str) -> bool {
@@ -415,5 +519,45 @@ mod tests {
         assert!(is_number("0"));
         assert!(!is_number("Tis)"));
         assert!(!is_number("."));
+    }
+
+    fn rd(text: &str, conf: f32) -> Read1 {
+        Read1 {
+            text: text.into(),
+            conf,
+            doubt: None,
+        }
+    }
+
+    /// Regression (s01, 新收 自然人 = 67): the digits-only pass dropped the 7; the extra
+    /// readings side with the general one.
+    #[test]
+    fn vote_takes_the_majority_a_first_reading_gives() {
+        let mut slot = Some(rd("67", 95.0));
+        merge_digits(&mut slot, Some(rd("6", 60.0)));
+        assert!(slot.as_ref().is_some_and(|r| r.doubt.is_some()));
+        vote(
+            &mut slot,
+            Some(&rd("6", 60.0)),
+            vec![rd("67", 80.0), rd("6", 70.0)],
+        );
+        // 67 twice, 6 twice: no majority, still in doubt.
+        assert!(slot.as_ref().is_some_and(|r| r.doubt.is_some()), "{slot:?}");
+        vote(
+            &mut slot,
+            Some(&rd("6", 60.0)),
+            vec![rd("67", 80.0), rd("67", 70.0)],
+        );
+        let r = slot.unwrap();
+        assert_eq!((r.text.as_str(), r.doubt), ("67", None));
+    }
+
+    /// Regression (s01, 新收 总计 = 75, read "Tis)"): the two extra readings agreed on
+    /// "15"; with no first reading behind it that is not taken.
+    #[test]
+    fn vote_never_takes_extra_readings_alone() {
+        let mut slot = Some(rd("Tis)", 50.0));
+        vote(&mut slot, None, vec![rd("15", 90.0), rd("15", 90.0)]);
+        assert_eq!(slot.unwrap().text, "Tis)");
     }
 }
