@@ -317,6 +317,12 @@ fn ocr_page(
     let pl = scan::Placement::new(m, gray.w, gray.h).ok_or("page image is rotated or sheared")?;
     let (img, rulings) = scan::find_rulings(gray);
     let segs = scan::to_segs(&rulings, &pl);
+    if std::env::var_os("GOUJI_OCR_DUMP").is_some() {
+        for s in &segs {
+            let dir = if s.horiz { "h" } else { "v" };
+            eprintln!("ruling p{page} {dir} {:.1} {:.1}-{:.1}", s.pos, s.a, s.b);
+        }
+    }
     let grids = layout::find_grids(&segs, limits.max_table_positions);
     if grids.is_empty() {
         return Err("no ruled table found in the page image".into());

@@ -359,7 +359,7 @@ const GAP: usize = 4;
 /// Gap (pixels) bridged when merging the chains of one line. Kept below the height of a
 /// table row (≈ 28 px at 150 dpi): a column rule that stops at a full-width heading row and
 /// resumes below it must stay two lines, or the heading is split into phantom cells.
-const MERGE_GAP: usize = 12;
+const MERGE_GAP: usize = 20;
 
 /// Horizontal lines of at least `min_len` pixels. Dark runs of each row are chained with
 /// runs in the rows just above/below that continue them, so a line that steps a pixel
@@ -417,7 +417,8 @@ pub(crate) fn horizontal_lines(
         .filter_map(|c| {
             let a = c.iter().map(|p| p.1).min()?;
             let b = c.iter().map(|p| p.2).max()?;
-            if b - a < min_len {
+            // Short chains are kept until merged: a rule broken by noise is several.
+            if b - a < MIN_PIECE {
                 return None;
             }
             let len: usize = c.iter().map(|p| p.2 - p.1).sum();
@@ -443,6 +444,7 @@ pub(crate) fn horizontal_lines(
         let n = lines.len();
         lines = merge_chains(lines);
         if lines.len() == n {
+            lines.retain(|l| l.b - l.a >= min_len);
             return lines;
         }
     }
@@ -722,5 +724,25 @@ mod tests {
         let dark = |x: usize, y: usize| g.get(y, x) <= t;
         let v = horizontal_lines(&dark, h, w, 40);
         assert_eq!(v.len(), 2, "{v:?}");
+    }
+
+    /// Regression (s03, 1° skew + noise): the top of the column rule between 商业企业 and
+    /// 科研机构, broken by noise into pieces each shorter than the minimum length, was
+    /// dropped before the pieces were merged, so the two header cells became one.
+    #[test]
+    fn a_rule_broken_by_noise_is_merged_before_its_length_is_tested() {
+        let (w, h) = (400, 600);
+        let mut px = vec![255u8; w * h];
+        // 30 px pieces with 6 px gaps (longer than GAP, shorter than MERGE_GAP): 100..196.
+        for y in (100..130).chain(136..166).chain(172..196) {
+            px[y * w + 150] = 0;
+            px[y * w + 151] = 0;
+        }
+        let g = Gray { w, h, px };
+        let t = otsu(&g);
+        let dark = |x: usize, y: usize| g.get(y, x) <= t;
+        let v = horizontal_lines(&dark, h, w, 80);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!((v[0].a, v[0].b), (100, 196));
     }
 }
