@@ -3,8 +3,8 @@
 //!
 //! What is asserted is the rule for OCR: no wrong value is emitted silently. A cell is
 //! right, or missing (no value), or its value is flagged by a warning naming its position.
-//! Not yet asserted: that every cell is found (vertical-text label cells are not read, so
-//! some rows are not mapped — see the README).
+//! s02 (200 dpi) has every cell right and exactly its planted findings; s01 (150 dpi) all
+//! but one, reported missing; s03 (1° skew, noise, JPEG) is still partly a known gap.
 
 #![cfg(feature = "ocr")]
 
@@ -20,7 +20,19 @@ fn scan(name: &str) -> (Record, Value) {
     (rec, exp)
 }
 
-/// (right, silently wrong, flagged wrong) over the record's cells.
+/// Whether a warning flags the OCR cell at `at` ("p2@498,136"; the warnings say
+/// "page 2: OCR cell at 498,136 …").
+fn flagged_at(rec: &Record, at: &str) -> bool {
+    let (page, pos) = at
+        .trim_start_matches('p')
+        .split_once('@')
+        .unwrap_or_default();
+    let mark = format!("page {page}: OCR cell at {pos} ");
+    rec.warnings.iter().any(|w| w.starts_with(&mark))
+}
+
+/// (right, silently wrong, flagged wrong) over the record's cells. A value under a key the
+/// report does not print (a column mapped to the wrong key) is wrong too.
 fn tally(rec: &Record, exp: &Value) -> (usize, Vec<String>, usize) {
     let (mut right, mut silent, mut flagged) = (0, Vec::new(), 0);
     for c in &rec.cells {
@@ -29,64 +41,126 @@ fn tally(rec: &Record, exp: &Value) -> (usize, Vec<String>, usize) {
                 .iter()
                 .find(|w| w["table"] == c.table && w["row"] == c.row && w["col"] == c.col)
         });
-        let Some(want) = want else { continue };
         let Some(v) = c.value else { continue };
-        if want["value"].as_f64() == Some(v) {
+        if want.is_some_and(|w| w["value"].as_f64() == Some(v)) {
             right += 1;
-            continue;
-        }
-        // `at` is "p2@498,136"; OCR warnings say "page 2: OCR cell at 498,136 …".
-        let (page, pos) =
-            c.at.trim_start_matches('p')
-                .split_once('@')
-                .unwrap_or_default();
-        let mark = format!("page {page}: OCR cell at {pos} ");
-        if rec.warnings.iter().any(|w| w.starts_with(&mark)) {
+        } else if flagged_at(rec, &c.at) {
             flagged += 1;
         } else {
+            let want = want.map_or("no such cell".to_string(), |w| w["value"].to_string());
             silent.push(format!(
-                "{}.{}.{} = {v} at {}, want {}",
-                c.table, c.row, c.col, c.at, want["value"]
+                "{}.{}.{} = {v} at {}, want {want}",
+                c.table, c.row, c.col, c.at
             ));
         }
     }
     (right, silent, flagged)
 }
 
+/// The rules that fired, sorted, without S-SECTIONS: text outside the ruled tables is not
+/// read by OCR, so the section headings are never seen (a known gap).
+fn rules(rec: &Record) -> Vec<&str> {
+    let mut r: Vec<&str> = rec
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str())
+        .filter(|r| *r != "S-SECTIONS")
+        .collect();
+    r.sort_unstable();
+    r
+}
+
+/// Every cell MISSING-CELLS names is one the record warns about (reported missing with
+/// its reading), never one silently lost.
+fn missing_cells_are_reported(rec: &Record) {
+    for f in rec.findings.iter().filter(|f| f.rule == "MISSING-CELLS") {
+        for cell in &f.cells {
+            let key = format!("{}.{}.{}", cell.0, cell.1, cell.2);
+            assert!(
+                rec.warnings
+                    .iter()
+                    .any(|w| w.starts_with(&format!("{key}: OCR cell at"))),
+                "{key} missing without a warning: {:#?}",
+                rec.warnings
+            );
+        }
+    }
+}
+
 #[test]
-fn scan_200dpi_gray_reads_its_cells_and_the_planted_finding() {
+fn scan_200dpi_gray_reads_every_cell_and_the_planted_findings() {
     let (rec, exp) = scan("s02-scan200gray-t3-bal");
     let (right, silent, flagged) = tally(&rec, &exp);
     assert!(silent.is_empty(), "silently wrong: {silent:#?}");
     assert_eq!(flagged, 0, "{:#?}", rec.warnings);
-    assert!(right >= 120, "only {right} cells right");
+    assert_eq!(right, 200, "{:#?}", rec.warnings);
     assert!(rec.cells.iter().all(|c| c.ocr), "cells not marked as OCR");
-    assert_eq!(
-        rec.findings.iter().filter(|f| f.rule == "T3-BAL").count(),
-        2,
+    assert_eq!(rules(&rec), ["T3-BAL", "T3-BAL"], "{:#?}", rec.findings);
+}
+
+#[test]
+fn scan_150dpi_reads_its_cells_and_flags_the_rest() {
+    let (rec, exp) = scan("s01-scan150-clean");
+    let (right, silent, _) = tally(&rec, &exp);
+    assert!(silent.is_empty(), "silently wrong: {silent:#?}");
+    // 199 of 200 today: 新收 总计 "75" is read "Tis)" and reported missing.
+    assert!(
+        right >= 199,
+        "only {right} cells right: {:#?}",
+        rec.warnings
+    );
+    let r = rules(&rec);
+    assert!(
+        r.is_empty() || r == ["MISSING-CELLS"],
+        "{:#?}",
+        rec.findings
+    );
+    missing_cells_are_reported(&rec);
+}
+
+#[test]
+#[ignore = "known gap: on the degraded scan the 商业企业 header is misread (离业企业), its \
+            column is mapped as 法人或其他组织（小计）, and rows whose labels are misread \
+            are not mapped"]
+fn degraded_scan_emits_no_wrong_value_silently() {
+    let (rec, exp) = scan("s03-scan-degraded-clean");
+    let (_, silent, _) = tally(&rec, &exp);
+    assert!(silent.is_empty(), "silently wrong: {silent:#?}");
+    let r = rules(&rec);
+    assert!(
+        r.is_empty() || r == ["MISSING-CELLS"],
         "{:#?}",
         rec.findings
     );
 }
 
+/// What holds on the degraded scan today: every value under a key the report prints is
+/// right or flagged, and no arithmetic rule fires on a guess.
 #[test]
-fn scan_150dpi_emits_no_wrong_value_silently() {
-    let (rec, exp) = scan("s01-scan150-clean");
-    let (right, silent, _) = tally(&rec, &exp);
-    assert!(silent.is_empty(), "silently wrong: {silent:#?}");
-    assert!(right >= 100, "only {right} cells right");
-}
-
-#[test]
-#[ignore = "known gap: on the degraded scan a spurious ruling shifts one row's cells, and a \
-            confidently read '0' lands in the wrong column (requests.new.natural_person)"]
-fn degraded_scan_emits_no_wrong_value_silently() {
-    // s03 is not in the committed corpus while this gap is open: regenerate it with the
-    // commented-out case in scripts/gencorpus/cases_ocr.py to run this test.
-    if !std::path::Path::new("corpus/s03-scan-degraded-clean.pdf").exists() {
-        return;
-    }
+fn degraded_scan_values_of_printed_cells_are_right_or_flagged() {
     let (rec, exp) = scan("s03-scan-degraded-clean");
-    let (_, silent, _) = tally(&rec, &exp);
-    assert!(silent.is_empty(), "silently wrong: {silent:#?}");
+    let mut wrong = Vec::new();
+    for c in &rec.cells {
+        let want = exp["cells"].as_array().and_then(|cells| {
+            cells
+                .iter()
+                .find(|w| w["table"] == c.table && w["row"] == c.row && w["col"] == c.col)
+        });
+        let (Some(w), Some(v)) = (want, c.value) else {
+            continue;
+        };
+        if w["value"].as_f64() != Some(v) && !flagged_at(&rec, &c.at) {
+            wrong.push(format!(
+                "{}.{}.{} = {v}, want {}",
+                c.table, c.row, c.col, w["value"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "silently wrong: {wrong:#?}");
+    let r = rules(&rec);
+    assert!(
+        r.is_empty() || r == ["MISSING-CELLS"],
+        "{:#?}",
+        rec.findings
+    );
 }

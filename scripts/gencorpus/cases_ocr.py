@@ -252,12 +252,9 @@ def scan_specs(D, m_bal):
         (D("s02-scan200gray-t3-bal", "pdf", "汀湖市自然资源局", 2023, labels="official", fires={"T3-BAL"},
            mutate=m_bal, planted="image-only PDF at 200 dpi gray; 新收 自然人 and 总计 +3 -> T3-BAL ×2"),
          dict(dpi=200, gray=True)),
-        # s03 (150 dpi, rotated 1° with Gaussian noise, JPEG) is left out of the corpus for
-        # now: a stray ruling still shifts one row's cells there, which would raise a false
-        # T3-BAL (known gap in the README). Re-add it once the shift is detected:
-        # (D("s03-scan-degraded-clean", "pdf", "枫浦区人民政府", 2022, labels="official",
-        #    planted="image-only PDF at 150 dpi, rotated 1° with Gaussian noise, JPEG; clean"),
-        #  dict(dpi=150, gray=True, degrade=True)),
+        (D("s03-scan-degraded-clean", "pdf", "枫浦区人民政府", 2022, labels="official",
+           planted="image-only PDF at 150 dpi, rotated 1° with Gaussian noise, JPEG; clean"),
+         dict(dpi=150, gray=True, degrade=True)),
     ]
     out = []
     for spec, kw in cases:

@@ -317,12 +317,20 @@ fn ocr_page(
     let pl = scan::Placement::new(m, gray.w, gray.h).ok_or("page image is rotated or sheared")?;
     let (img, rulings) = scan::find_rulings(gray);
     let segs = scan::to_segs(&rulings, &pl);
+    if std::env::var_os("GOUJI_OCR_DUMP").is_some() {
+        for s in &segs {
+            let dir = if s.horiz { "h" } else { "v" };
+            eprintln!("ruling p{page} {dir} {:.1} {:.1}-{:.1}", s.pos, s.a, s.b);
+        }
+    }
     let grids = layout::find_grids(&segs, limits.max_table_positions);
     if grids.is_empty() {
         return Err("no ruled table found in the page image".into());
     }
     // One crop per cell, inside its rulings.
     let inset = 4.0;
+    let ink = scan::otsu(&img);
+    let px_per_pt = 1.0 / pl.sx.abs().max(1e-6);
     let mut crops = Vec::new();
     let mut boxes = Vec::new();
     for g in &grids {
@@ -337,9 +345,8 @@ fn ocr_page(
             if px1 <= px0 || py1 <= py0 {
                 continue;
             }
-            let crop = img.crop(px0 as usize, py0 as usize, px1 as usize, py1 as usize);
-            let crop = if crop.h < 40 { crop.upscale2() } else { crop };
-            crops.push(crop.pad(12));
+            let cell = img.crop(px0 as usize, py0 as usize, px1 as usize, py1 as usize);
+            crops.push(ocr::prepare(&cell, px_per_pt, ink));
             boxes.push((x0, y0, x1, y1));
         }
     }
@@ -347,7 +354,19 @@ fn ocr_page(
     let mut warns = Vec::new();
     let mut uncertain = Vec::new();
     let mut glyphs = Vec::new();
-    for (read, &(x0, y0, x1, y1)) in reads.into_iter().zip(&boxes) {
+    // GOUJI_OCR_DUMP=1 prints each cell's reading on stderr, to compare with the labels.
+    // A directory as its value also receives the crops, named by page and position.
+    let dump = std::env::var_os("GOUJI_OCR_DUMP");
+    for ((read, &(x0, y0, x1, y1)), crop) in reads.into_iter().zip(&boxes).zip(&crops) {
+        if let Some(d) = &dump {
+            eprintln!("ocr p{page} {x0:.0},{y0:.0}-{x1:.0},{y1:.0}: {read:?}");
+            let d = std::path::Path::new(d);
+            for (k, l) in crop.iter().flat_map(|c| &c.lines).enumerate() {
+                if d.is_dir() {
+                    let _ = ocr::write_png(&d.join(format!("p{page}-{x0:.0}-{y0:.0}-{k}.png")), l);
+                }
+            }
+        }
         let Some(read) = read else { continue };
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let digits = read.text.chars().filter(char::is_ascii_digit).count();
@@ -366,10 +385,15 @@ fn ocr_page(
                     "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?} with low confidence ({:.0})",
                     read.text, read.conf
                 ));
+            } else if let (true, Some(why)) = (numeric, &read.doubt) {
+                warns.push(format!(
+                    "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?}, uncertain: {why}",
+                    read.text
+                ));
             }
             // The same cases as the warnings above: the reading is a guess.
             if (!numeric && digits * 2 >= read.text.chars().count())
-                || (numeric && read.conf < OCR_MIN_CONF)
+                || (numeric && (read.conf < OCR_MIN_CONF || read.doubt.is_some()))
             {
                 uncertain.push(gouji_doc::Provenance::Page { page, x: x0, y: y0 });
             }

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 pub(crate) struct Read1 {
     pub text: String,
     pub conf: f32,
+    /// Why a numeric reading is doubted although tesseract is confident (the two passes
+    /// disagree, or the digits do not match the glyphs in the image).
+    pub doubt: Option<String>,
 }
 
 /// Whether a crop has ink at all (blank cells are not sent to tesseract).
@@ -24,7 +27,8 @@ pub(crate) fn has_ink(g: &Gray) -> bool {
     dark >= 12 && dark * 4000 > g.px.len()
 }
 
-fn write_png(path: &std::path::Path, g: &Gray) -> Result<(), String> {
+/// Writes `g` as an 8-bit grayscale PNG.
+pub(crate) fn write_png(path: &std::path::Path, g: &Gray) -> Result<(), String> {
     let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(f), g.w as u32, g.h as u32);
     enc.set_color(png::ColorType::Grayscale);
@@ -33,43 +37,318 @@ fn write_png(path: &std::path::Path, g: &Gray) -> Result<(), String> {
     wr.write_image_data(&g.px).map_err(|e| format!("PNG: {e}"))
 }
 
-/// Reads a page's cell crops: one pass with the Chinese+English model, then a digits-only
-/// pass over crops the first pass read as nothing, one character, or no Chinese — the
-/// general model drops lone digits ("0") or reads them as CJK ("2" → "了").
-pub(crate) fn read_cells(crops: &[Gray], timeout: Duration) -> Result<Vec<Option<Read1>>, String> {
-    let mut reads = read_crops(crops, timeout, &["-l", "chi_sim+eng"], |_| true)?;
-    let retry = |i: usize| match reads.get(i) {
-        Some(Some(r)) => r.text.chars().count() <= 1 || !r.text.chars().any(crate::layout::is_cjk),
-        _ => true,
+/// One cell ready for tesseract: an image per text line, top to bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Crop {
+    pub lines: Vec<Gray>,
+}
+
+/// Pixels per point the crops are scaled to (360 dpi): tesseract's models read glyphs
+/// best around 30–50 px tall, and a 150-dpi table digit is ~15 px.
+const TARGET_PX_PER_PT: f64 = 5.0;
+/// Paper (points) kept around a cell's ink: a "1" trimmed to its stroke reads as "]".
+const MARGIN_PT: f64 = 3.0;
+/// White border (pixels, after scaling) around each line image.
+const BORDER: usize = 16;
+
+/// Prepares the cell image `cell` (inside its rulings) of a page scanned at `px_per_pt`:
+/// trimmed to its ink (blank paper and specks left out), cut into text lines — PSM 6 on
+/// a wrapped label garbles whole lines, PSM 7 per line does not — each scaled to
+/// [`TARGET_PX_PER_PT`] and padded. `None` for a blank cell. `ink` is the page's Otsu level.
+pub(crate) fn prepare(cell: &Gray, px_per_pt: f64, ink: u8) -> Option<Crop> {
+    if !has_ink(cell) {
+        return None;
+    }
+    let (x0, y0, x1, y1) = cell.ink_box(ink)?;
+    // A margin of the cell's paper around the ink: cropped tight, "3450" reads "450" and
+    // a "1" reads "]".
+    let m = (MARGIN_PT * px_per_pt).round() as usize;
+    let f = (TARGET_PX_PER_PT / px_per_pt).clamp(1.0, 4.0);
+    let (cx0, cx1) = (x0.saturating_sub(m), x1 + m);
+    let lines = split_lines(cell, (y0, y1), px_per_pt, ink)
+        .into_iter()
+        .map(|(a, b)| {
+            let line = cell.crop(cx0, a.saturating_sub(m), cx1, b + m);
+            line.scale(f).pad(BORDER)
+        })
+        .collect();
+    Some(Crop { lines })
+}
+
+/// The text lines of `cell` within rows `y0..y1`: runs of inked rows apart by at least
+/// 1 pt of paper. A run under 4 pt (a speck, the strokes of 二 alone) joins its neighbour
+/// instead of making a line, so it cannot become a line of its own.
+fn split_lines(
+    cell: &Gray,
+    (y0, y1): (usize, usize),
+    px_per_pt: f64,
+    ink: u8,
+) -> Vec<(usize, usize)> {
+    let gap = px_per_pt.ceil() as usize;
+    let tall = (4.0 * px_per_pt) as usize;
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in cell.text_lines(ink, gap) {
+        match out.last_mut() {
+            Some(l) if b - a < tall || l.1 - l.0 < tall => l.1 = b,
+            _ => out.push((a, b)),
+        }
+    }
+    if out.is_empty() {
+        out.push((y0, y1));
+    }
+    out
+}
+
+/// Reads a page's cells: each line with the Chinese+English model as one text line
+/// (PSM 7), then a digits-only pass over one-line cells the first pass read as nothing,
+/// one character, or no Chinese — the general model drops lone digits ("0") or reads
+/// them as CJK ("2" → "了"). A cell's lines are joined; its confidence is the lowest.
+pub(crate) fn read_cells(
+    crops: &[Option<Crop>],
+    timeout: Duration,
+) -> Result<Vec<Option<Read1>>, String> {
+    // Flattened line images and the cell each belongs to.
+    let mut imgs: Vec<&Gray> = Vec::new();
+    let mut owner: Vec<usize> = Vec::new();
+    for (i, c) in crops.iter().enumerate() {
+        for l in c.iter().flat_map(|c| &c.lines) {
+            imgs.push(l);
+            owner.push(i);
+        }
+    }
+    let one_line = |i: usize| {
+        crops
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|c| c.lines.len() == 1)
     };
-    let marks: Vec<bool> = (0..crops.len()).map(retry).collect();
-    let digits = read_crops(
-        crops,
-        timeout,
-        &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789"],
-        |i| marks.get(i).copied().unwrap_or(false),
-    )?;
-    for (slot, d) in reads.iter_mut().zip(digits) {
-        let Some(d) = d else { continue };
-        let take = match slot {
-            None => true,
-            Some(r) => r.text.chars().count() <= 1 && d.conf >= 70.0 || r.text == d.text,
+    let lines = read_crops(&imgs, timeout, &["-l", "chi_sim+eng"], |_| true)?;
+    let mut reads: Vec<Option<Read1>> = vec![None; crops.len()];
+    for (r, &i) in lines.into_iter().zip(&owner) {
+        let (Some(r), Some(slot)) = (r, reads.get_mut(i)) else {
+            continue;
         };
-        if take
-            || slot
-                .as_ref()
-                .is_some_and(|r| !r.text.chars().any(crate::layout::is_cjk) && d.conf > r.conf)
-        {
+        *slot = Some(match slot.take() {
+            None => r,
+            Some(mut prev) => {
+                crate::layout::join_wrapped(&mut prev.text, &r.text);
+                prev.conf = prev.conf.min(r.conf);
+                prev
+            }
+        });
+    }
+    for r in reads.iter_mut().flatten() {
+        r.text = fix_label(&r.text);
+    }
+    let retry = |k: usize| {
+        let i = owner.get(k).copied().unwrap_or(usize::MAX);
+        one_line(i)
+            && match reads.get(i) {
+                Some(Some(r)) => {
+                    r.text.chars().count() <= 1 || !r.text.chars().any(crate::layout::is_cjk)
+                }
+                _ => true,
+            }
+    };
+    let marks: Vec<bool> = (0..imgs.len()).map(retry).collect();
+    let digits = read_crops(
+        &imgs,
+        timeout,
+        &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
+        |k| marks.get(k).copied().unwrap_or(false),
+    )?;
+    let mut second: Vec<Option<Read1>> = vec![None; crops.len()];
+    for (d, &i) in digits.into_iter().zip(&owner) {
+        if let (Some(d), Some(slot)) = (d, second.get_mut(i)) {
             *slot = Some(d);
+        }
+    }
+    for (slot, d) in reads.iter_mut().zip(&second) {
+        merge_digits(slot, d.clone());
+    }
+    // Numbers still in doubt, and one-line cells read as neither text nor a number, get a
+    // third reading at another scale; a number two readings agree on is taken.
+    let doubtful = |i: usize| {
+        one_line(i)
+            && match reads.get(i) {
+                Some(Some(r)) => {
+                    r.doubt.is_some()
+                        || (is_number(&r.text) && r.conf < DOUBT_CONF)
+                        || (!is_number(&r.text) && !r.text.chars().any(crate::layout::is_cjk))
+                }
+                _ => false,
+            }
+    };
+    let again: Vec<bool> = owner.iter().map(|&i| doubtful(i)).collect();
+    if again.iter().any(|&a| a) {
+        // Each doubtful line at two other scales, in one run: (image, cell).
+        let mut alt: Vec<(Gray, usize)> = Vec::new();
+        for ((g, &a), &i) in imgs.iter().zip(&again).zip(&owner) {
+            if a {
+                alt.extend(ALT_SCALES.iter().map(|&f| (g.scale(f), i)));
+            }
+        }
+        let refs: Vec<&Gray> = alt.iter().map(|a| &a.0).collect();
+        let third = read_crops(
+            &refs,
+            timeout,
+            &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
+            |_| true,
+        )?;
+        let mut more: Vec<Vec<Read1>> = vec![Vec::new(); crops.len()];
+        for (t, (_, i)) in third.into_iter().zip(&alt) {
+            if let (Some(t), Some(m)) = (t, more.get_mut(*i)) {
+                m.push(t);
+            }
+        }
+        for ((slot, d), m) in reads.iter_mut().zip(&second).zip(more) {
+            if !m.is_empty() {
+                vote(slot, d.as_ref(), m);
+            }
         }
     }
     Ok(reads)
 }
 
+/// Confidence under which a number gets a third reading.
+const DOUBT_CONF: f32 = 85.0;
+
+/// Merges the digits-only reading `d` into the general one in `slot`: the general model
+/// drops lone digits and reads digits as CJK, so `d` is taken for a blank or one-character
+/// reading, and for a non-Chinese one it beats in confidence. Two numbers that differ
+/// leave the kept one in doubt.
+fn merge_digits(slot: &mut Option<Read1>, d: Option<Read1>) {
+    let Some(d) = d else { return };
+    let take = match slot.as_ref() {
+        None => true,
+        Some(r) => {
+            (r.text.chars().count() <= 1 && d.conf >= 70.0)
+                || r.text == d.text
+                || (!r.text.chars().any(crate::layout::is_cjk) && d.conf > r.conf)
+        }
+    };
+    let other = slot.clone();
+    if take {
+        *slot = Some(d.clone());
+    }
+    if let (Some(kept), Some(o)) = (slot.as_mut(), other) {
+        let lost = if take { o } else { d };
+        if is_number(&kept.text) && is_number(&lost.text) && kept.text != lost.text {
+            kept.doubt = Some(format!("another pass reads {:?}", lost.text));
+        }
+    }
+}
+
+/// Scales (relative to the first readings) of the extra readings of a doubtful cell.
+const ALT_SCALES: [f64; 2] = [1.4, 0.7];
+
+/// Settles a doubtful cell by vote over the general reading, the digits-only one `d` and
+/// the extra readings `more`: the number read most often is taken confidently when it is
+/// read at least twice, strictly more often than any other, and by a first reading — the
+/// extra readings come from one model and can agree on one mistake ("75" read "15" at
+/// both scales). Otherwise the cell stays in doubt.
+fn vote(slot: &mut Option<Read1>, d: Option<&Read1>, more: Vec<Read1>) {
+    let Some(r) = slot.as_mut() else { return };
+    let first: Vec<&str> = std::iter::once(r.text.as_str())
+        .chain(d.map(|d| d.text.as_str()))
+        .filter(|t| is_number(t))
+        .collect();
+    let all: Vec<&str> = first
+        .iter()
+        .copied()
+        .chain(
+            more.iter()
+                .map(|m| m.text.as_str())
+                .filter(|t| is_number(t)),
+        )
+        .collect();
+    let count = |t: &str| all.iter().filter(|u| **u == t).count();
+    let best = first.iter().copied().max_by_key(|t| count(t));
+    let winner = best.filter(|&b| {
+        let n = count(b);
+        n >= 2 && all.iter().all(|&u| u == b || count(u) < n)
+    });
+    match winner {
+        Some(t) => {
+            *r = Read1 {
+                text: t.to_string(),
+                conf: r.conf.max(OCR_AGREED_CONF),
+                doubt: None,
+            }
+        }
+        None if r.doubt.is_none() && is_number(&r.text) => {
+            r.doubt = Some(format!("other readings give {all:?}"));
+        }
+        None => {}
+    }
+}
+
+/// Confidence given to a number two independent readings agree on.
+const OCR_AGREED_CONF: f32 = 90.0;
+
+/// Whether `s` is a number as OCR prints one: digits, a decimal point, separators.
+pub(crate) fn is_number(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-')
+}
+
+/// Undoes the confusions chi_sim makes on table labels, so the template's labels match:
+/// `(=)` for （二）, `(—)`/`(-)` for （一）, a leading `-、` for 一、, and `《`/`〈` opening a
+/// note that closes with `)` (`本年收费金额《单位：万元）`). Only text with Chinese in it is
+/// touched: a number is never rewritten.
+pub(crate) fn fix_label(text: &str) -> String {
+    if !text.chars().any(crate::layout::is_cjk) {
+        return text.to_string();
+    }
+    let mut cs: Vec<char> = text.chars().collect();
+    let is_open = |c: char| c == '(' || c == '（';
+    let is_close = |c: char| c == ')' || c == '）';
+    for i in 0..cs.len() {
+        // A one-character numeral between brackets, spaces allowed: "( = )".
+        if is_open(cs[i]) {
+            let inner: Vec<usize> = (i + 1..cs.len())
+                .take_while(|&j| !is_close(cs[j]))
+                .filter(|&j| !cs[j].is_whitespace())
+                .collect();
+            let closed = (i + 1..cs.len()).any(|j| is_close(cs[j]));
+            if let ([j], true) = (inner.as_slice(), closed) {
+                cs[*j] = match cs[*j] {
+                    '=' | '＝' => '二',
+                    '-' | '—' | '_' | '一' => '一',
+                    '≡' => '三',
+                    c => c,
+                };
+            }
+        }
+        if matches!(cs[i], '《' | '〈') {
+            // Opens a note only when a closing bracket comes before any other opener.
+            let next = (i + 1..cs.len())
+                .find(|&j| is_open(cs[j]) || is_close(cs[j]) || matches!(cs[j], '》' | '〉'));
+            if next.is_some_and(|j| is_close(cs[j])) {
+                cs[i] = '(';
+            }
+        }
+    }
+    // A unit note whose opening bracket was lost: "金额单位：万元）".
+    let closes = cs.iter().filter(|&&c| is_close(c)).count();
+    let opens = cs.iter().filter(|&&c| is_open(c)).count();
+    if closes > opens
+        && let Some(i) = (1..cs.len()).find(|&i| cs[i] == '单' && cs.get(i + 1) == Some(&'位'))
+        && !is_open(cs[i - 1])
+    {
+        cs.insert(i, '(');
+    }
+    if cs.len() > 2 && matches!(cs[0], '-' | '—' | '_') && cs[1] == '、' {
+        cs[0] = '一';
+    }
+    cs.into_iter().collect()
+}
+
 /// OCRs the crops `pick` selects (one line each) in one tesseract run; `None` for a crop
 /// without ink or not picked.
 fn read_crops(
-    crops: &[Gray],
+    crops: &[&Gray],
     timeout: Duration,
     model: &[&str],
     pick: impl Fn(usize) -> bool,
@@ -78,7 +357,7 @@ fn read_crops(
     let mut list = String::new();
     let mut index = Vec::new(); // tesseract page (1-based) → crop index
     for (i, g) in crops.iter().enumerate() {
-        if g.w < 4 || g.h < 4 || !pick(i) || !has_ink(g) {
+        if g.w < 4 || g.h < 4 || !pick(i) {
             continue;
         }
         let p = dir.path().join(format!("c{i}.png"));
@@ -128,7 +407,11 @@ fn read_crops(
         }
         let conf = ws.iter().map(|w| w.1).fold(100.0, f32::min);
         if let Some(slot) = index.get(k).and_then(|&i| out.get_mut(i)) {
-            *slot = Some(Read1 { text, conf });
+            *slot = Some(Read1 {
+                text,
+                conf,
+                doubt: None,
+            });
         }
     }
     Ok(out)
@@ -177,4 +460,104 @@ fn run_tesseract(
         return Err(format!("tesseract failed: {status}"));
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fix_label_undoes_chi_sim_confusions() {
+        assert_eq!(fix_label("(=) 部分公开"), "(二) 部分公开");
+        assert_eq!(fix_label("( — ) 予以公开"), "( 一 ) 予以公开");
+        assert_eq!(
+            fix_label("-、本年新收政府信息公开申请数量"),
+            "一、本年新收政府信息公开申请数量"
+        );
+        assert_eq!(
+            fix_label("部分公开〈区分处理的，只计这一情形）"),
+            "部分公开(区分处理的，只计这一情形）"
+        );
+        assert_eq!(
+            fix_label("本年收费金额单位 : 万元 )"),
+            "本年收费金额(单位 : 万元 )"
+        );
+        // Numbers and closed notes are left alone.
+        assert_eq!(fix_label("7991.87"), "7991.87");
+        assert_eq!(fix_label("(-)"), "(-)");
+        assert_eq!(fix_label("《条例》规定"), "《条例》规定");
+    }
+
+    #[test]
+    fn prepare_splits_a_wrapped_label_into_lines() {
+        // Two 10 pt lines of "ink" 4 pt apart, at 2 px/pt.
+        let (w, h) = (80, 60);
+        let mut px = vec![255u8; w * h];
+        for y in (6..26).chain(34..54) {
+            for x in 10..70 {
+                px[y * w + x] = 0;
+            }
+        }
+        let c = prepare(&Gray { w, h, px }, 2.0, 128).unwrap();
+        assert_eq!(c.lines.len(), 2);
+        // Scaled to TARGET_PX_PER_PT: 20 px of ink + 2·3 pt margin at 2 px/pt, × 2.5.
+        assert_eq!(
+            c.lines[0].h,
+            ((20 + 12) as f64 * 2.5).round() as usize + 2 * BORDER
+        );
+        let blank = Gray {
+            w: 10,
+            h: 10,
+            px: vec![255; 100],
+        };
+        assert!(prepare(&blank, 2.0, 128).is_none());
+    }
+
+    #[test]
+    fn is_number_accepts_only_number_text() {
+        assert!(is_number("7991.87"));
+        assert!(is_number("0"));
+        assert!(!is_number("Tis)"));
+        assert!(!is_number("."));
+    }
+
+    fn rd(text: &str, conf: f32) -> Read1 {
+        Read1 {
+            text: text.into(),
+            conf,
+            doubt: None,
+        }
+    }
+
+    /// Regression (s01, 新收 自然人 = 67): the digits-only pass dropped the 7; the extra
+    /// readings side with the general one.
+    #[test]
+    fn vote_takes_the_majority_a_first_reading_gives() {
+        let mut slot = Some(rd("67", 95.0));
+        merge_digits(&mut slot, Some(rd("6", 60.0)));
+        assert!(slot.as_ref().is_some_and(|r| r.doubt.is_some()));
+        vote(
+            &mut slot,
+            Some(&rd("6", 60.0)),
+            vec![rd("67", 80.0), rd("6", 70.0)],
+        );
+        // 67 twice, 6 twice: no majority, still in doubt.
+        assert!(slot.as_ref().is_some_and(|r| r.doubt.is_some()), "{slot:?}");
+        vote(
+            &mut slot,
+            Some(&rd("6", 60.0)),
+            vec![rd("67", 80.0), rd("67", 70.0)],
+        );
+        let r = slot.unwrap();
+        assert_eq!((r.text.as_str(), r.doubt), ("67", None));
+    }
+
+    /// Regression (s01, 新收 总计 = 75, read "Tis)"): the two extra readings agreed on
+    /// "15"; with no first reading behind it that is not taken.
+    #[test]
+    fn vote_never_takes_extra_readings_alone() {
+        let mut slot = Some(rd("Tis)", 50.0));
+        vote(&mut slot, None, vec![rd("15", 90.0), rd("15", 90.0)]);
+        assert_eq!(slot.unwrap().text, "Tis)");
+    }
 }
