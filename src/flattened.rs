@@ -386,7 +386,7 @@ fn row_cols(t: &TableDef, row: usize) -> Vec<&crate::template::ColDef> {
     };
     match &r.cols {
         Some(keys) => keys.iter().filter_map(|k| t.col(k)).collect(),
-        None => t.cols.iter().filter(|c| !c.optional).collect(),
+        None => t.required_cols().collect(),
     }
 }
 

@@ -939,12 +939,7 @@ impl Missing {
             .filter(|r| !r.optional && row_expected(t, &r.key, cells))
             .map(|r| r.key.as_str())
             .collect();
-        let cols: Vec<&str> = t
-            .cols
-            .iter()
-            .filter(|c| !c.optional)
-            .map(|c| c.key.as_str())
-            .collect();
+        let cols: Vec<&str> = t.required_cols().map(|c| c.key.as_str()).collect();
         for r in &rows {
             let here: Vec<&str> = cols
                 .iter()

@@ -245,12 +245,7 @@ fn sequences(t: &TableDef) -> Vec<Vec<&str>> {
 
 /// The stream reading of one table's section.
 fn read_section(t: &TableDef, rows: &[DataRow]) -> (Vec<MappedCell>, Vec<MapWarning>) {
-    let cols: Vec<&str> = t
-        .cols
-        .iter()
-        .filter(|c| !c.optional)
-        .map(|c| c.key.as_str())
-        .collect();
+    let cols: Vec<&str> = t.required_cols().map(|c| c.key.as_str()).collect();
     let n = cols.len();
     let mut cells = Vec::new();
     let mut notes = Vec::new();
@@ -447,9 +442,7 @@ fn merge_table(
         .map(|c| c.col.as_str())
         .collect();
     let complete = t
-        .cols
-        .iter()
-        .filter(|c| !c.optional)
+        .required_cols()
         .all(|c| labelled_cols.contains(c.key.as_str()));
     if complete && !conflicts.is_empty() {
         return;

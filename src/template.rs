@@ -169,6 +169,11 @@ impl TableDef {
         self.row_groups.iter().find(|g| g.key == key)
     }
 
+    /// The columns every report prints (not `optional`), in template order.
+    pub fn required_cols(&self) -> impl Iterator<Item = &ColDef> {
+        self.cols.iter().filter(|c| !c.optional)
+    }
+
     /// Whether `row` has column `col`.
     pub fn row_has_col(&self, row: &str, col: &str) -> bool {
         match self.row(row).and_then(|r| r.cols.as_ref()) {
@@ -478,16 +483,19 @@ pub struct TemplateSet {
     agencies: crate::report_info::AgencyData,
 }
 
+/// The embedded file at `name` (a path under `templates/`).
+fn embedded_file(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
 impl TemplateSet {
     /// The set embedded in the binary (`templates/`), loaded once.
     pub fn embedded() -> Result<&'static TemplateSet, TemplateError> {
         static CELL: OnceLock<Result<TemplateSet, TemplateError>> = OnceLock::new();
         CELL.get_or_init(|| {
             TemplateSet::load(&|name: &str| {
-                EMBEDDED
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, s)| (*s).to_string())
+                embedded_file(name)
+                    .map(str::to_string)
                     .ok_or_else(|| TemplateError::Read {
                         file: name.into(),
                         message: "no such embedded file".into(),
@@ -842,7 +850,7 @@ mod tests {
     }
 
     fn index_with_families(families: &str) -> String {
-        let index = EMBEDDED.iter().find(|(n, _)| *n == INDEX).unwrap().1;
+        let index = embedded_file(INDEX).unwrap();
         index
             .lines()
             .map(|l| {
@@ -870,7 +878,7 @@ mod tests {
 
     #[test]
     fn a_broken_rule_file_is_an_error_naming_it() {
-        let rules = EMBEDDED.iter().find(|(n, _)| *n == "rules.toml").unwrap().1;
+        let rules = embedded_file("rules.toml").unwrap();
         // Unknown kind.
         let bad = format!(
             "{rules}\n[[rule]]\nid = \"T9\"\nkind = \"no_such_kind\"\nseverity = \"error\"\nmessage = \"m\"\n"
@@ -889,11 +897,7 @@ mod tests {
 
     #[test]
     fn broken_legacy_agency_table_and_index_files_are_errors_naming_them() {
-        let legacy = EMBEDDED
-            .iter()
-            .find(|(n, _)| *n == "legacy.toml")
-            .unwrap()
-            .1;
+        let legacy = embedded_file("legacy.toml").unwrap();
         let bad = legacy.replacen("\nkind = \"list_sum\"", "\nkind = \"list_sun\"", 1);
         let e = fails(with("legacy.toml", &bad));
         assert_eq!(e.file(), "legacy.toml", "{e}");
@@ -912,11 +916,7 @@ mod tests {
 
     #[test]
     fn a_family_rule_is_checked_against_the_family_and_named_by_its_file() {
-        let gk2021 = EMBEDDED
-            .iter()
-            .find(|(n, _)| *n == "gk2021.toml")
-            .unwrap()
-            .1;
+        let gk2021 = embedded_file("gk2021.toml").unwrap();
         let bad = format!(
             "{gk2021}\n[[rule]]\nid = \"F1\"\nkind = \"sum\"\nseverity = \"error\"\ntable = \"appeals\"\nper = \"row\"\ntarget = \"total\"\nparts = [\"nope\"]\nmessage = \"m\"\n"
         );
@@ -943,7 +943,7 @@ mod tests {
 
     #[test]
     fn a_rule_about_a_table_no_family_has_is_an_error() {
-        let rules = EMBEDDED.iter().find(|(n, _)| *n == "rules.toml").unwrap().1;
+        let rules = embedded_file("rules.toml").unwrap();
         let bad = format!(
             "{rules}\n[[rule]]\nid = \"T9\"\nkind = \"sum\"\nseverity = \"error\"\ntable = \"ledger\"\nper = \"row\"\ntarget = \"total\"\nparts = [\"a\"]\nmessage = \"m\"\n"
         );

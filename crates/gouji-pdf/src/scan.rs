@@ -708,21 +708,27 @@ mod tests {
         assert_eq!(g.text_lines(128, 9), vec![(2, 30)]);
     }
 
-    /// Regression: the column rule at x = 186 of the 主动公开 table stops at each
-    /// full-width heading row (第二十条第（八）项) and resumes below it; merged across the
-    /// heading, it split the heading into two phantom cells and its row went unmapped.
-    #[test]
-    fn a_rule_interrupted_by_a_heading_row_stays_two_lines() {
+    /// The vertical lines found (at least `min` px long) in a 400×600 page whose only
+    /// ink is a 2 px column rule at x = 150 over the rows `ys`.
+    fn vertical_rule_of(ys: impl Iterator<Item = usize>, min: usize) -> Vec<PixLine> {
         let (w, h) = (400, 600);
         let mut px = vec![255u8; w * h];
-        for y in (100..300).chain(328..500) {
+        for y in ys {
             px[y * w + 150] = 0;
             px[y * w + 151] = 0;
         }
         let g = Gray { w, h, px };
         let t = otsu(&g);
         let dark = |x: usize, y: usize| g.get(y, x) <= t;
-        let v = horizontal_lines(&dark, h, w, 40);
+        horizontal_lines(&dark, h, w, min)
+    }
+
+    /// Regression: the column rule at x = 186 of the 主动公开 table stops at each
+    /// full-width heading row (第二十条第（八）项) and resumes below it; merged across the
+    /// heading, it split the heading into two phantom cells and its row went unmapped.
+    #[test]
+    fn a_rule_interrupted_by_a_heading_row_stays_two_lines() {
+        let v = vertical_rule_of((100..300).chain(328..500), 40);
         assert_eq!(v.len(), 2, "{v:?}");
     }
 
@@ -731,17 +737,8 @@ mod tests {
     /// dropped before the pieces were merged, so the two header cells became one.
     #[test]
     fn a_rule_broken_by_noise_is_merged_before_its_length_is_tested() {
-        let (w, h) = (400, 600);
-        let mut px = vec![255u8; w * h];
         // 30 px pieces with 6 px gaps (longer than GAP, shorter than MERGE_GAP): 100..196.
-        for y in (100..130).chain(136..166).chain(172..196) {
-            px[y * w + 150] = 0;
-            px[y * w + 151] = 0;
-        }
-        let g = Gray { w, h, px };
-        let t = otsu(&g);
-        let dark = |x: usize, y: usize| g.get(y, x) <= t;
-        let v = horizontal_lines(&dark, h, w, 80);
+        let v = vertical_rule_of((100..130).chain(136..166).chain(172..196), 80);
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!((v[0].a, v[0].b), (100, 196));
     }
