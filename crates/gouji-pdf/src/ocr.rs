@@ -107,27 +107,66 @@ pub(crate) fn read_cells(
     crops: &[Option<Crop>],
     timeout: Duration,
 ) -> Result<Vec<Option<Read1>>, String> {
-    // Flattened line images and the cell each belongs to.
-    let mut imgs: Vec<&Gray> = Vec::new();
-    let mut owner: Vec<usize> = Vec::new();
-    for (i, c) in crops.iter().enumerate() {
-        for l in c.iter().flat_map(|c| &c.lines) {
-            imgs.push(l);
-            owner.push(i);
-        }
+    let lines = Lines::of(crops);
+    let mut reads = first_pass(&lines, timeout)?;
+    let second = digit_pass(&lines, &reads, timeout)?;
+    for (slot, d) in reads.iter_mut().zip(&second) {
+        merge_digits(slot, d.clone());
     }
-    let one_line = |i: usize| {
-        crops
+    recheck_pass(&lines, &mut reads, &second, timeout)?;
+    Ok(reads)
+}
+
+/// The text lines of a page's cell crops, flattened for one tesseract run per pass, with
+/// the cell each belongs to.
+struct Lines<'a> {
+    crops: &'a [Option<Crop>],
+    imgs: Vec<&'a Gray>,
+    owner: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn of(crops: &'a [Option<Crop>]) -> Self {
+        let mut imgs: Vec<&Gray> = Vec::new();
+        let mut owner: Vec<usize> = Vec::new();
+        for (i, c) in crops.iter().enumerate() {
+            for l in c.iter().flat_map(|c| &c.lines) {
+                imgs.push(l);
+                owner.push(i);
+            }
+        }
+        Lines { crops, imgs, owner }
+    }
+
+    /// Whether cell `i` is one text line (only those get the digit passes).
+    fn one_line(&self, i: usize) -> bool {
+        self.crops
             .get(i)
             .and_then(Option::as_ref)
             .is_some_and(|c| c.lines.len() == 1)
-    };
-    let lines = read_crops(&imgs, timeout, &["-l", "chi_sim+eng"], |_| true)?;
-    let mut reads: Vec<Option<Read1>> = vec![None; crops.len()];
-    for (r, &i) in lines.into_iter().zip(&owner) {
-        let (Some(r), Some(slot)) = (r, reads.get_mut(i)) else {
-            continue;
-        };
+    }
+
+    /// Per-line readings gathered per cell: one empty slot per cell, and `add` folds
+    /// each line's reading into its cell's slot.
+    fn per_cell<T: Default + Clone, R>(
+        &self,
+        per_line: Vec<Option<R>>,
+        add: impl Fn(&mut T, R),
+    ) -> Vec<T> {
+        let mut out: Vec<T> = vec![T::default(); self.crops.len()];
+        for (r, &i) in per_line.into_iter().zip(&self.owner) {
+            if let (Some(r), Some(slot)) = (r, out.get_mut(i)) {
+                add(slot, r);
+            }
+        }
+        out
+    }
+}
+
+/// Pass 1: every line with the Chinese+English model; a wrapped cell's lines joined.
+fn first_pass(lines: &Lines, timeout: Duration) -> Result<Vec<Option<Read1>>, String> {
+    let read = read_crops(&lines.imgs, timeout, &["-l", "chi_sim+eng"], |_| true)?;
+    let mut reads = lines.per_cell(read, |slot: &mut Option<Read1>, r| {
         *slot = Some(match slot.take() {
             None => r,
             Some(mut prev) => {
@@ -136,13 +175,23 @@ pub(crate) fn read_cells(
                 prev
             }
         });
-    }
+    });
     for r in reads.iter_mut().flatten() {
         r.text = fix_label(&r.text);
     }
+    Ok(reads)
+}
+
+/// Pass 2: digits only, for one-line cells pass 1 read as nothing, one character, or no
+/// Chinese.
+fn digit_pass(
+    lines: &Lines,
+    reads: &[Option<Read1>],
+    timeout: Duration,
+) -> Result<Vec<Option<Read1>>, String> {
     let retry = |k: usize| {
-        let i = owner.get(k).copied().unwrap_or(usize::MAX);
-        one_line(i)
+        let i = lines.owner.get(k).copied().unwrap_or(usize::MAX);
+        lines.one_line(i)
             && match reads.get(i) {
                 Some(Some(r)) => {
                     r.text.chars().count() <= 1 || !r.text.chars().any(crate::layout::is_cjk)
@@ -150,26 +199,23 @@ pub(crate) fn read_cells(
                 _ => true,
             }
     };
-    let marks: Vec<bool> = (0..imgs.len()).map(retry).collect();
-    let digits = read_crops(
-        &imgs,
-        timeout,
-        &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
-        |k| marks.get(k).copied().unwrap_or(false),
-    )?;
-    let mut second: Vec<Option<Read1>> = vec![None; crops.len()];
-    for (d, &i) in digits.into_iter().zip(&owner) {
-        if let (Some(d), Some(slot)) = (d, second.get_mut(i)) {
-            *slot = Some(d);
-        }
-    }
-    for (slot, d) in reads.iter_mut().zip(&second) {
-        merge_digits(slot, d.clone());
-    }
-    // Numbers still in doubt, and one-line cells read as neither text nor a number, get a
-    // third reading at another scale; a number two readings agree on is taken.
+    let marks: Vec<bool> = (0..lines.imgs.len()).map(retry).collect();
+    let digits = read_crops(&lines.imgs, timeout, DIGITS, |k| {
+        marks.get(k).copied().unwrap_or(false)
+    })?;
+    Ok(lines.per_cell(digits, |slot: &mut Option<Read1>, d| *slot = Some(d)))
+}
+
+/// Pass 3: numbers still in doubt, and one-line cells read as neither text nor a number,
+/// read again at two other scales in one run; a number two readings agree on is taken.
+fn recheck_pass(
+    lines: &Lines,
+    reads: &mut [Option<Read1>],
+    second: &[Option<Read1>],
+    timeout: Duration,
+) -> Result<(), String> {
     let doubtful = |i: usize| {
-        one_line(i)
+        lines.one_line(i)
             && match reads.get(i) {
                 Some(Some(r)) => {
                     r.doubt.is_some()
@@ -179,36 +225,35 @@ pub(crate) fn read_cells(
                 _ => false,
             }
     };
-    let again: Vec<bool> = owner.iter().map(|&i| doubtful(i)).collect();
-    if again.iter().any(|&a| a) {
-        // Each doubtful line at two other scales, in one run: (image, cell).
-        let mut alt: Vec<(Gray, usize)> = Vec::new();
-        for ((g, &a), &i) in imgs.iter().zip(&again).zip(&owner) {
-            if a {
-                alt.extend(ALT_SCALES.iter().map(|&f| (g.scale(f), i)));
-            }
-        }
-        let refs: Vec<&Gray> = alt.iter().map(|a| &a.0).collect();
-        let third = read_crops(
-            &refs,
-            timeout,
-            &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."],
-            |_| true,
-        )?;
-        let mut more: Vec<Vec<Read1>> = vec![Vec::new(); crops.len()];
-        for (t, (_, i)) in third.into_iter().zip(&alt) {
-            if let (Some(t), Some(m)) = (t, more.get_mut(*i)) {
-                m.push(t);
-            }
-        }
-        for ((slot, d), m) in reads.iter_mut().zip(&second).zip(more) {
-            if !m.is_empty() {
-                vote(slot, d.as_ref(), m);
-            }
+    let again: Vec<bool> = lines.owner.iter().map(|&i| doubtful(i)).collect();
+    if !again.iter().any(|&a| a) {
+        return Ok(());
+    }
+    // Each doubtful line at two other scales: (image, cell).
+    let mut alt: Vec<(Gray, usize)> = Vec::new();
+    for ((g, &a), &i) in lines.imgs.iter().zip(&again).zip(&lines.owner) {
+        if a {
+            alt.extend(ALT_SCALES.iter().map(|&f| (g.scale(f), i)));
         }
     }
-    Ok(reads)
+    let refs: Vec<&Gray> = alt.iter().map(|a| &a.0).collect();
+    let third = read_crops(&refs, timeout, DIGITS, |_| true)?;
+    let mut more: Vec<Vec<Read1>> = vec![Vec::new(); reads.len()];
+    for (t, (_, i)) in third.into_iter().zip(&alt) {
+        if let (Some(t), Some(m)) = (t, more.get_mut(*i)) {
+            m.push(t);
+        }
+    }
+    for ((slot, d), m) in reads.iter_mut().zip(second).zip(more) {
+        if !m.is_empty() {
+            vote(slot, d.as_ref(), m);
+        }
+    }
+    Ok(())
 }
+
+/// tesseract arguments of the digits-only passes.
+const DIGITS: &[&str] = &["-l", "eng", "-c", "tessedit_char_whitelist=0123456789."];
 
 /// Confidence under which a number gets a third reading.
 const DOUBT_CONF: f32 = 85.0;
