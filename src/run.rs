@@ -306,6 +306,13 @@ impl gouji_batch::Derive for BatchOutputs {
             .record(rec);
     }
 
+    fn records_end(&mut self) {
+        // The dataset indexes its rows while the cross-year pass runs.
+        if let Some(ds) = &mut self.dataset {
+            ds.end_records();
+        }
+    }
+
     fn finish(self, out_dir: &std::path::Path) -> Derived {
         let cross = cross_check_batch(out_dir);
         // The dataset loads cross_findings.csv once its records end: after the pass.

@@ -10,8 +10,8 @@ use std::path::Path;
 /// [`Derive::record`] is given each record of the finalized `reports.jsonl`, in line
 /// order, while the CSV files are written from the same parsed record: a caller can
 /// build another output (the SQLite dataset) on a second thread during that pass instead
-/// of parsing the journal again after it. [`Derive::finish`] runs once every file the
-/// batch writes is in place. It is not called when finalisation fails; the value is then
+/// of parsing the journal again after it; [`Derive::records_end`] follows the last one.
+/// [`Derive::finish`] runs once every file the batch writes is in place. It is not called when finalisation fails; the value is then
 /// dropped, so an implementation discards what it began in `Drop`.
 ///
 /// Any `FnOnce(&Path) -> T` is a `Derive` that ignores the records.
@@ -22,6 +22,10 @@ pub trait Derive {
     fn record(&mut self, rec: Record) {
         let _ = rec;
     }
+    /// Every record has been given to [`Derive::record`] and the CSV files and the
+    /// journal are in place; [`Derive::finish`] follows once the batch's metadata is
+    /// written. A caller building on a second thread can start its last steps here.
+    fn records_end(&mut self) {}
     /// Every output of the batch is written.
     fn finish(self, out_dir: &Path) -> Self::Output;
 }

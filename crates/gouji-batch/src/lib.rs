@@ -903,6 +903,7 @@ pub fn run_batch_then<P: Processor + ?Sized, D: Derive>(
     }
 
     let totals = finalize::finalize(out_dir, &mut |rec| after.record(rec))?;
+    after.records_end();
     // The mark `gouji merge` looks for; written only now that every output is derived.
     meta::write_meta(
         out_dir,

@@ -566,6 +566,7 @@ pub fn merge_dirs_then<D: crate::Derive>(
     meta::write_meta(out, &merged_meta)?;
     merge_journals(&parts, out)?;
     let totals = finalize::finalize(out, &mut |rec| after.record(rec))?;
+    after.records_end();
     meta::write_meta(
         out,
         &Meta {

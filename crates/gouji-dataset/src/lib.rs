@@ -151,10 +151,22 @@ pub fn write_dataset_records(
     labels: &[Label],
     records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
 ) -> Result<DatasetSummary, DatasetError> {
+    write_dataset_when(dir, labels, records, || Ok(()))
+}
+
+/// As [`write_dataset_records`], but `cross_ready` is called once the records are in
+/// and indexed, and `dir/cross_findings.csv` is read only after it returns: the indexes
+/// are built while the caller is still writing that file.
+fn write_dataset_when(
+    dir: &Path,
+    labels: &[Label],
+    records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
+    cross_ready: impl FnOnce() -> Result<(), DatasetError>,
+) -> Result<DatasetSummary, DatasetError> {
     let dest = dir.join(DATASET_FILE);
     let tmp = dir.join(format!(".{DATASET_FILE}.tmp"));
     remove_tmp(&tmp)?;
-    let result = write_tmp(dir, &tmp, labels, records);
+    let result = write_tmp(dir, &tmp, labels, records, cross_ready);
     if result.is_err() {
         // Whatever went wrong, no half-written database is left to be mistaken for one.
         let _ = std::fs::remove_file(&tmp);
@@ -180,6 +192,7 @@ fn write_tmp(
     tmp: &Path,
     labels: &[Label],
     records: impl IntoIterator<Item = Result<Option<Record>, DatasetError>>,
+    cross_ready: impl FnOnce() -> Result<(), DatasetError>,
 ) -> Result<DatasetSummary, DatasetError> {
     let sq = |source| DatasetError::Sqlite {
         path: tmp.to_path_buf(),
@@ -187,7 +200,8 @@ fn write_tmp(
     };
     let mut conn = Connection::open(tmp).map_err(sq)?;
     // The temp file is renamed only after the commit: no journal needed for safety.
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+    // `threads`: the index build may sort its spilled runs on a second thread.
+    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA threads = 2;")
         .map_err(sq)?;
     let tx = conn.transaction().map_err(sq)?;
     // Tables first, indexes after the rows: building an index once over the rows is
@@ -197,8 +211,12 @@ fn write_tmp(
     tx.execute_batch(tables).map_err(sq)?;
     let amounts = insert_labels(&tx, labels).map_err(sq)?;
     let mut summary = insert_records(&tx, records, &amounts, tmp)?;
-    insert_cross(&tx, dir, tmp)?;
+    // The cross-year rows are few: their indexes are as cheap to keep up as to build,
+    // and indexing before them lets the index build overlap the caller's cross-year
+    // pass, which writes the file they come from.
     tx.execute_batch(indexes).map_err(sq)?;
+    cross_ready()?;
+    insert_cross(&tx, dir, tmp)?;
     for t in TABLES {
         let n: i64 = tx
             .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
@@ -216,16 +234,21 @@ fn write_tmp(
 /// them, so the SQLite inserts run beside the CSV writing instead of after it (they
 /// were most of `gouji run`'s serial tail).
 ///
-/// [`Background::finish`] ends the records; call it once `cross_findings.csv` is
-/// written. Dropped without `finish`, the thread stops and leaves no dataset.
+/// [`Background::end_records`] says the records are all in (the thread then builds the
+/// indexes); [`Background::finish`] says `cross_findings.csv` is written and waits for
+/// the dataset. Dropped without `finish`, the thread stops and leaves no dataset.
 pub struct Background {
     tx: Option<std::sync::mpsc::SyncSender<Message>>,
+    records_ended: bool,
     thread: Option<std::thread::JoinHandle<Result<DatasetSummary, DatasetError>>>,
 }
 
 enum Message {
     Record(Box<Record>),
+    /// No more records.
     End,
+    /// `cross_findings.csv` is written.
+    Cross,
 }
 
 /// Records in flight between the batch and the dataset thread: enough to keep both
@@ -238,46 +261,63 @@ impl Background {
         let (tx, rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
         let dir = dir.to_path_buf();
         let thread = std::thread::spawn(move || {
-            let records = rx.into_iter().map(Some).chain(std::iter::once(None));
+            // The sender went away without `End` or `Cross`: the batch did not finish.
+            let records = rx.iter().map(Some).chain(std::iter::once(None));
             let records = records.map_while(|m| match m {
                 Some(Message::Record(rec)) => Some(Ok(Some(*rec))),
                 Some(Message::End) => None,
-                // The sender went away without `End`: the batch did not finish.
-                None => Some(Err(DatasetError::Abandoned)),
+                Some(Message::Cross) | None => Some(Err(DatasetError::Abandoned)),
             });
-            write_dataset_records(&dir, &labels, records)
+            let cross_ready = || match rx.recv() {
+                Ok(Message::Cross) => Ok(()),
+                _ => Err(DatasetError::Abandoned),
+            };
+            write_dataset_when(&dir, &labels, records, cross_ready)
         });
         Background {
             tx: Some(tx),
+            records_ended: false,
             thread: Some(thread),
         }
     }
 
     /// Hands over the next line's record. An error of the thread shows in `finish`.
     pub fn record(&mut self, rec: Record) {
-        if let Some(tx) = &self.tx
-            && tx.send(Message::Record(Box::new(rec))).is_err()
-        {
-            // The thread stopped on an error; `finish` returns it.
-            self.tx = None;
+        self.send(Message::Record(Box::new(rec)));
+    }
+
+    /// Ends the records: the thread indexes them while `cross_findings.csv` is written.
+    pub fn end_records(&mut self) {
+        if !self.records_ended {
+            self.records_ended = true;
+            self.send(Message::End);
         }
     }
 
-    /// Ends the records and waits for the dataset.
+    /// `cross_findings.csv` is written (or absent): ends the records if that was not
+    /// done yet, and waits for the dataset.
     pub fn finish(mut self) -> Result<DatasetSummary, DatasetError> {
-        if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Message::End);
-        }
+        self.end_records();
+        self.send(Message::Cross);
         match self.thread.take().map(|t| t.join()) {
             Some(Ok(result)) => result,
             Some(Err(_)) | None => Err(DatasetError::Abandoned),
+        }
+    }
+
+    fn send(&mut self, msg: Message) {
+        if let Some(tx) = &self.tx
+            && tx.send(msg).is_err()
+        {
+            // The thread stopped on an error; `finish` returns it.
+            self.tx = None;
         }
     }
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        // Without `End` the thread sees the channel close, stops and removes its file.
+        // Without `Cross` the thread sees the channel close, stops and removes its file.
         self.tx = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -679,13 +719,19 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         write_journal(a.path(), 300);
-        let read = write_dataset(a.path(), &[]).unwrap();
         let mut bg = Background::spawn(b.path(), Vec::new());
         for l in 1..=300 {
             bg.record(record(l));
         }
+        // As `gouji run` does: records end, then the cross-year file is written, then
+        // `finish`. The file written after `end_records` is in the dataset.
+        bg.end_records();
+        write_cross(b.path());
+        write_cross(a.path());
+        let read = write_dataset(a.path(), &[]).unwrap();
         let streamed = bg.finish().unwrap();
         assert_eq!(read.rows, streamed.rows);
+        assert!(streamed.rows.contains(&("cross_findings", 1)));
         assert_eq!(read.by_status, [0, 0, 300]);
         let bytes = |d: &Path| std::fs::read(d.join(DATASET_FILE)).unwrap();
         assert_eq!(bytes(a.path()), bytes(b.path()));
@@ -693,11 +739,28 @@ mod tests {
 
     #[test]
     fn background_dropped_before_finish_leaves_no_dataset() {
-        let d = tempfile::tempdir().unwrap();
-        let mut bg = Background::spawn(d.path(), Vec::new());
-        bg.record(record(1));
-        drop(bg);
-        assert!(!d.path().join(DATASET_FILE).exists());
-        assert!(!d.path().join(format!(".{DATASET_FILE}.tmp")).exists());
+        for end_records in [false, true] {
+            let d = tempfile::tempdir().unwrap();
+            let mut bg = Background::spawn(d.path(), Vec::new());
+            bg.record(record(1));
+            if end_records {
+                // Stopped while the cross-year pass runs: still no dataset.
+                bg.end_records();
+            }
+            drop(bg);
+            assert!(!d.path().join(DATASET_FILE).exists());
+            assert!(!d.path().join(format!(".{DATASET_FILE}.tmp")).exists());
+        }
+    }
+
+    /// A `cross_findings.csv` with one finding, as the cross-year pass writes it.
+    fn write_cross(dir: &Path) {
+        std::fs::write(
+            dir.join(CROSS_FINDINGS_CSV),
+            "report_id,line,input,agency,year,prev_report_id,prev_line,prev_input,prev_year,\
+             rule,severity,table,row,col,expected,found,message\n\
+             x,2,b.txt,某局,2024,y,1,a.txt,2023,X-CARRY,error,requests,carried_over,total,1,2,m\n",
+        )
+        .unwrap();
     }
 }
