@@ -13,7 +13,7 @@
 
 use crate::labels::{self, MATCH_THRESHOLD};
 use crate::number::{Parsed, parse_cell};
-use crate::template::{TableDef, Template};
+use crate::template::{GroupDef, TableDef, Template};
 use gouji_doc::{Block, Document, Provenance, Table};
 use std::collections::{HashMap, HashSet};
 
@@ -61,6 +61,8 @@ pub enum WarningCode {
     Unsplit,
     /// An OCR reading too uncertain to use; the cell is reported missing.
     OcrUncertain,
+    /// A column header that names no column of the template; its numbers are not mapped.
+    UnmappedCol,
 }
 
 /// A note of the mapping stage: its code, the template table it concerns and where in
@@ -154,11 +156,16 @@ struct HeaderCol {
     col_key: String,
     /// A row key named by the column header (wide tables such as 表四).
     row_key: Option<String>,
+    /// The key was not read from the header cell but placed by elimination among its
+    /// column group's members (see [`place_orphans`]).
+    inferred: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Header {
     cols: Vec<HeaderCol>,
+    /// What the header could not name, or named by elimination (reported as warnings).
+    notes: Vec<MapWarning>,
 }
 
 /// Per-cell facts computed once per grid.
@@ -194,13 +201,13 @@ fn match_col<'a>(t: &'a TableDef, core: &str) -> Option<(&'a str, f64)> {
     )
 }
 
-fn match_col_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a crate::template::GroupDef> {
+fn match_col_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a GroupDef> {
     t.col_groups
         .iter()
         .find(|g| labels::best_score(core, g.cores.iter().map(String::as_str)) >= MATCH_THRESHOLD)
 }
 
-fn match_row_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a crate::template::GroupDef> {
+fn match_row_group<'a>(t: &'a TableDef, core: &str) -> Option<&'a GroupDef> {
     t.row_groups
         .iter()
         .filter_map(|g| {
@@ -424,7 +431,9 @@ fn map_grid(
             continue;
         }
         if !block.is_empty() {
-            st.header = Some(build_header(table, &ctx.grid, info, t, &block));
+            let header = build_header(table, &ctx.grid, info, t, &block);
+            st.unmapped.extend(header.notes.iter().cloned());
+            st.header = Some(header);
             block.clear();
         }
         if let Some(header) = st.header.clone() {
@@ -532,6 +541,7 @@ fn build_header(
         levels.push(level);
     }
     let mut cols = Vec::new();
+    let mut orphans: Vec<Orphan> = Vec::new();
     for c in 0..ncols {
         let mut path: Vec<&str> = Vec::new();
         for l in &levels {
@@ -540,25 +550,24 @@ fn build_header(
                 path.push(s);
             }
         }
-        // Column key: the innermost label naming a column (or a column group's subtotal).
-        let mut col_key = None;
-        let mut used = None;
-        for (k, part) in path.iter().enumerate().rev() {
-            if let Some((key, _)) = match_col(t, part) {
-                col_key = Some(key.to_string());
-                used = Some(k);
-                break;
+        let (col_key, used) = match name_column(t, &path) {
+            ColName::Key(key, used) => (key, used),
+            ColName::Orphan(group) => {
+                // Its header cell, for the warning: the innermost row holding the label.
+                let cell = rows
+                    .iter()
+                    .rev()
+                    .find_map(|&r| grid.get(r).and_then(|row| row.get(c)).copied().flatten())
+                    .filter(|&i| Some(info[i].core.as_str()) == path.last().copied());
+                orphans.push(Orphan {
+                    grid_col: c,
+                    group,
+                    cell,
+                });
+                continue;
             }
-            if k == path.len() - 1
-                && let Some(g) = match_col_group(t, part)
-                && let Some(sub) = &g.subtotal
-            {
-                col_key = Some(sub.clone());
-                used = Some(k);
-                break;
-            }
-        }
-        let Some(col_key) = col_key else { continue };
+            ColName::None => continue,
+        };
         let row_key = path
             .iter()
             .enumerate()
@@ -569,9 +578,15 @@ fn build_header(
             grid_col: c,
             col_key,
             row_key,
+            inferred: false,
         });
     }
-    Header { cols }
+    let mut header = Header {
+        cols,
+        notes: Vec::new(),
+    };
+    place_orphans(table, info, t, &orphans, &mut header);
+    header
 }
 
 /// A data row's label cells: text outside the header's data columns, or text inside
@@ -691,6 +706,197 @@ fn unmapped_warning(ctx: &GridCtx, label: &RowLabel) -> MapWarning {
     );
     let w = MapWarning::new(WarningCode::UnmappedRow, &ctx.t.key, message);
     if at.is_empty() { w } else { w.at(at) }
+}
+
+/// What a column's header path names.
+enum ColName<'t> {
+    /// A column key, and the index of the path part that named it (`None`: no part).
+    Key(String, Option<usize>),
+    /// A label of its own that names no column, under a column group's label: one of
+    /// the group's members whose label was misprinted or misread.
+    Orphan(&'t GroupDef),
+    /// Nothing.
+    None,
+}
+
+/// The column key of a header path (outermost label first): the innermost label naming
+/// a column, or a column group's subtotal when the innermost label is the group's.
+///
+/// A label of its own under a group's label is one of the group's members, never the
+/// group's subtotal: an OCR misreading of 商业企业 (离业企业) under 法人或其他组织 must
+/// not put that column's numbers under `legal_entity_subtotal`.
+fn name_column<'t>(t: &'t TableDef, path: &[&str]) -> ColName<'t> {
+    let Some((&leaf, outer)) = path.split_last() else {
+        return ColName::None;
+    };
+    if let Some((key, _)) = match_col(t, leaf) {
+        return ColName::Key(key.to_string(), Some(outer.len()));
+    }
+    if let Some(g) = match_col_group(t, leaf) {
+        return match &g.subtotal {
+            Some(sub) => ColName::Key(sub.clone(), Some(outer.len())),
+            None => ColName::None,
+        };
+    }
+    let own_label = leaf
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count()
+        >= 2;
+    for (k, part) in outer.iter().enumerate().rev() {
+        if own_label && let Some(g) = match_col_group(t, part) {
+            return ColName::Orphan(g);
+        }
+        if let Some((key, _)) = match_col(t, part) {
+            return ColName::Key(key.to_string(), Some(k));
+        }
+    }
+    ColName::None
+}
+
+/// A header column whose label names no column, under a column group's label.
+struct Orphan<'t> {
+    grid_col: usize,
+    group: &'t GroupDef,
+    /// Its header cell.
+    cell: Option<usize>,
+}
+
+/// Names orphan columns by elimination among their group's members, by template order:
+/// between two named members (or a named member and the group's edge), the members of
+/// the template not named anywhere in the header are placed only when there are exactly
+/// as many of them as orphan columns there, and only when the named members are printed
+/// in template order. Every other orphan stays unnamed (its numbers are not mapped).
+/// Both are noted in the header's warnings.
+fn place_orphans(
+    table: &Table,
+    info: &[CellInfo],
+    t: &TableDef,
+    orphans: &[Orphan],
+    header: &mut Header,
+) {
+    let label = |o: &Orphan| {
+        o.cell.map_or((String::new(), String::new()), |i| {
+            (info[i].raw.clone(), table.cells[i].at.to_string())
+        })
+    };
+    let mut groups: Vec<&GroupDef> = Vec::new();
+    for o in orphans {
+        if !groups.iter().any(|g| g.key == o.group.key) {
+            groups.push(o.group);
+        }
+    }
+    for g in groups {
+        let members: Vec<&str> = t
+            .cols
+            .iter()
+            .filter(|c| c.group.as_deref() == Some(g.key.as_str()))
+            .filter(|c| g.subtotal.as_deref() != Some(c.key.as_str()))
+            .map(|c| c.key.as_str())
+            .collect();
+        // One orphan per header cell: a cell spanning two grid columns is one column.
+        let mine: Vec<&Orphan> = orphans
+            .iter()
+            .filter(|o| o.group.key == g.key)
+            .filter(|o| {
+                o.cell.is_none()
+                    || !orphans
+                        .iter()
+                        .any(|p| p.grid_col + 1 == o.grid_col && p.cell == o.cell)
+            })
+            .collect();
+        let placed = eliminate(&members, &header.cols, &mine);
+        for (o, key) in mine.iter().zip(placed) {
+            let (raw, at) = label(o);
+            let message = match key {
+                Some(key) => {
+                    let spans = orphans.iter().filter(|p| {
+                        p.grid_col == o.grid_col || (o.cell.is_some() && p.cell == o.cell)
+                    });
+                    for p in spans {
+                        header.cols.push(HeaderCol {
+                            grid_col: p.grid_col,
+                            col_key: key.to_string(),
+                            row_key: None,
+                            inferred: true,
+                        });
+                    }
+                    format!(
+                        "{}: column header “{raw}” ({at}) names no column; read as {key}, the \
+                         one member of {} left at its place (inferred)",
+                        t.key, g.key
+                    )
+                }
+                None => format!(
+                    "{}: column header “{raw}” ({at}) under {} names no column; its numbers \
+                     were not mapped",
+                    t.key, g.key
+                ),
+            };
+            let code = if key.is_some() {
+                WarningCode::Inferred
+            } else {
+                WarningCode::UnmappedCol
+            };
+            let w = MapWarning::new(code, &t.key, message);
+            header.notes.push(if at.is_empty() { w } else { w.at(at) });
+        }
+    }
+    header.cols.sort_by_key(|h| h.grid_col);
+}
+
+/// The member key of each orphan (in grid order), or `None` where elimination does not
+/// decide. `named` are the header's named columns.
+fn eliminate<'k>(
+    members: &[&'k str],
+    named: &[HeaderCol],
+    orphans: &[&Orphan],
+) -> Vec<Option<&'k str>> {
+    let none = vec![None; orphans.len()];
+    // (grid column, member index) of the named members, in grid order.
+    let mut seen: Vec<(usize, usize)> = named
+        .iter()
+        .filter_map(|h| {
+            let m = members.iter().position(|&k| k == h.col_key)?;
+            Some((h.grid_col, m))
+        })
+        .collect();
+    seen.sort();
+    seen.dedup_by_key(|e| e.1);
+    if !seen.windows(2).all(|w| w[0].1 < w[1].1 && w[0].0 < w[1].0) {
+        return none;
+    }
+    let taken: HashSet<usize> = seen.iter().map(|&(_, m)| m).collect();
+    let mut out = none.clone();
+    let mut i = 0;
+    while i < orphans.len() {
+        // A run of orphans with no named member between them.
+        let mut j = i;
+        while j + 1 < orphans.len()
+            && !seen
+                .iter()
+                .any(|&(c, _)| c > orphans[j].grid_col && c < orphans[j + 1].grid_col)
+        {
+            j += 1;
+        }
+        let (first, last) = (orphans[i].grid_col, orphans[j].grid_col);
+        let left = seen
+            .iter()
+            .rev()
+            .find(|&&(c, _)| c < first)
+            .map(|&(_, m)| m);
+        let right = seen.iter().find(|&&(c, _)| c > last).map(|&(_, m)| m);
+        let lo = left.map_or(0, |m| m + 1);
+        let hi = right.unwrap_or(members.len());
+        let free: Vec<usize> = (lo..hi.max(lo)).filter(|m| !taken.contains(m)).collect();
+        if free.len() == j - i + 1 {
+            for (k, m) in free.into_iter().enumerate() {
+                out[i + k] = Some(members[m]);
+            }
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// Header columns with distinct keys: a header cell spanning two grid columns (or a
@@ -836,7 +1042,7 @@ fn map_row(ctx: &GridCtx, header: &Header, st: &mut State, r: usize) -> Vec<(usi
                 raw: ctx.info[i].raw.clone(),
                 parsed: ctx.info[i].parsed.clone(),
                 at: ctx.table.cells[i].at.clone(),
-                inferred: false,
+                inferred: h.inferred,
             },
         ));
     }
@@ -883,6 +1089,93 @@ mod tests {
     }
 
     const ACTIVE_HEAD: &[&str] = &["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"];
+
+    /// The column keys (and whether inferred) gk2021's `requests` table gives a two-row
+    /// header whose second row is `members` under 法人或其他组织, and the header's notes.
+    fn requests_header(members: &[&str]) -> (Vec<(usize, String, bool)>, Vec<MapWarning>) {
+        let mut top = vec!["", "自然人", "法人或其他组织"];
+        top.extend(std::iter::repeat_n("", members.len() - 1));
+        top.push("总计");
+        let mut second = vec!["", ""];
+        second.extend_from_slice(members);
+        second.push("");
+        let table = table_from(&[&top, &second]);
+        let info = cell_infos(&table);
+        let tpl = &templates().unwrap()[0];
+        let t = tpl.tables.iter().find(|t| t.key == "requests").unwrap();
+        let h = build_header(&table, &table.grid(), &info, t, &[0, 1]);
+        let cols = h
+            .cols
+            .iter()
+            .map(|c| (c.grid_col, c.col_key.clone(), c.inferred))
+            .collect();
+        (cols, h.notes)
+    }
+
+    /// Regression (s03, a degraded scan: 商业企业 read 离业企业): a misread member of a
+    /// column group is named by elimination, never as the group's subtotal.
+    #[test]
+    fn a_misread_group_member_is_placed_by_elimination_not_as_the_subtotal() {
+        let (cols, notes) = requests_header(&[
+            "离业企业",
+            "科研机构",
+            "社会公益组织",
+            "法律服务机aie",
+            "其他",
+        ]);
+        let key = |c: usize| cols.iter().find(|k| k.0 == c).map(|k| (k.1.as_str(), k.2));
+        assert_eq!(key(2), Some(("business", true)));
+        assert_eq!(key(3), Some(("research", false)));
+        assert_eq!(key(5), Some(("legal_service", true)));
+        assert_eq!(key(7), Some(("total", false)));
+        assert!(
+            cols.iter().all(|c| c.1 != "legal_entity_subtotal"),
+            "{cols:?}"
+        );
+        assert_eq!(notes.len(), 2);
+        assert!(notes.iter().all(|n| n.code == WarningCode::Inferred));
+        assert!(notes[0].message.contains("离业企业"), "{notes:?}");
+    }
+
+    #[test]
+    fn an_extra_group_member_is_left_unmapped() {
+        // Every member named, and one more column: nothing is left for it.
+        let (cols, notes) = requests_header(&[
+            "商业企业",
+            "科研机构",
+            "火星组织",
+            "社会公益组织",
+            "法律服务机构",
+            "其他",
+        ]);
+        assert!(cols.iter().all(|c| c.0 != 4), "{cols:?}");
+        assert!(cols.iter().all(|c| !c.2));
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].code, WarningCode::UnmappedCol);
+    }
+
+    #[test]
+    fn two_orphans_are_placed_only_where_exactly_two_members_are_free() {
+        let (cols, _) =
+            requests_header(&["商业企业", "科研机构", "社会公益组", "法律服aie", "其他"]);
+        let keys: Vec<&str> = cols.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "natural_person",
+                "business",
+                "research",
+                "nonprofit",
+                "legal_service",
+                "other_org",
+                "total"
+            ]
+        );
+        // Printed out of template order: elimination does not decide.
+        let (cols, notes) = requests_header(&["科研机构", "商业企业", "火星", "水星组织", "其他"]);
+        assert!(cols.iter().all(|c| !c.2), "{cols:?}");
+        assert!(notes.iter().all(|n| n.code == WarningCode::UnmappedCol));
+    }
 
     #[test]
     fn classify_rows_finds_the_header_row() {
@@ -941,9 +1234,11 @@ mod tests {
             grid_col: c,
             col_key: "total".into(),
             row_key: None,
+            inferred: false,
         };
         let header = Header {
             cols: vec![h(4), h(5)],
+            notes: Vec::new(),
         };
         assert_eq!(distinct_cols(&header).len(), 1);
     }

@@ -4,7 +4,8 @@
 //! What is asserted is the rule for OCR: no wrong value is emitted silently. A cell is
 //! right, or missing (no value), or its value is flagged by a warning naming its position.
 //! s02 (200 dpi) has every cell right and exactly its planted findings; s01 (150 dpi) all
-//! but one, reported missing; s03 (1° skew, noise, JPEG) is still partly a known gap.
+//! but one, reported missing; s03 (1° skew, noise, JPEG) no wrong value, and what it
+//! cannot read (its 表四, misread row labels, doubtful digits) reported missing.
 
 #![cfg(feature = "ocr")]
 
@@ -41,7 +42,15 @@ fn tally(rec: &Record, exp: &Value) -> (usize, Vec<String>, usize) {
                 .iter()
                 .find(|w| w["table"] == c.table && w["row"] == c.row && w["col"] == c.col)
         });
-        let Some(v) = c.value else { continue };
+        // A blank where the report prints a number is a loss too, unless flagged.
+        let v = match c.value {
+            Some(v) => v,
+            None if want.is_some_and(|w| w["value"].is_number()) && !flagged_at(rec, &c.at) => {
+                silent.push(format!("{}.{}.{} blank at {}", c.table, c.row, c.col, c.at));
+                continue;
+            }
+            None => continue,
+        };
         if want.is_some_and(|w| w["value"].as_f64() == Some(v)) {
             right += 1;
         } else if flagged_at(rec, &c.at) {
@@ -118,49 +127,51 @@ fn scan_150dpi_reads_its_cells_and_flags_the_rest() {
     missing_cells_are_reported(&rec);
 }
 
+/// Regression: a misread header (离业企业 for 商业企业) sent its column's 17 values to
+/// `legal_entity_subtotal`; one model's digits agreeing with themselves ("0" read "9" at
+/// two scales) were taken.
 #[test]
-#[ignore = "known gap: on the degraded scan the 商业企业 header is misread (离业企业), its \
-            column is mapped as 法人或其他组织（小计）, and rows whose labels are misread \
-            are not mapped"]
 fn degraded_scan_emits_no_wrong_value_silently() {
     let (rec, exp) = scan("s03-scan-degraded-clean");
-    let (_, silent, _) = tally(&rec, &exp);
+    let (right, silent, _) = tally(&rec, &exp);
     assert!(silent.is_empty(), "silently wrong: {silent:#?}");
+    // 135 of 200 today; the other 65 (表四's 15 among them) are reported missing.
+    assert!(right >= 130, "only {right} cells right");
     let r = rules(&rec);
     assert!(
         r.is_empty() || r == ["MISSING-CELLS"],
         "{:#?}",
         rec.findings
     );
+    unread_cells_are_named(&rec, &exp);
 }
 
-/// What holds on the degraded scan today: every value under a key the report prints is
-/// right or flagged, and no arithmetic rule fires on a guess.
-#[test]
-fn degraded_scan_values_of_printed_cells_are_right_or_flagged() {
-    let (rec, exp) = scan("s03-scan-degraded-clean");
-    let mut wrong = Vec::new();
-    for c in &rec.cells {
-        let want = exp["cells"].as_array().and_then(|cells| {
-            cells
-                .iter()
-                .find(|w| w["table"] == c.table && w["row"] == c.row && w["col"] == c.col)
-        });
-        let (Some(w), Some(v)) = (want, c.value) else {
+/// Every expected cell the record does not have right is named by MISSING-CELLS, by
+/// itself or as part of a table it did not find.
+fn unread_cells_are_named(rec: &Record, exp: &Value) {
+    let missing: Vec<_> = rec
+        .findings
+        .iter()
+        .filter(|f| f.rule == "MISSING-CELLS")
+        .collect();
+    for w in exp["cells"].as_array().into_iter().flatten() {
+        let (t, r, c) = (w["table"].as_str(), w["row"].as_str(), w["col"].as_str());
+        let (Some(t), Some(r), Some(c)) = (t, r, c) else {
             continue;
         };
-        if w["value"].as_f64() != Some(v) && !flagged_at(&rec, &c.at) {
-            wrong.push(format!(
-                "{}.{}.{} = {v}, want {}",
-                c.table, c.row, c.col, w["value"]
-            ));
-        }
+        let right = rec.cells.iter().any(|x| {
+            (x.table.as_str(), x.row.as_str(), x.col.as_str()) == (t, r, c)
+                && x.value == w["value"].as_f64()
+        });
+        let named = missing.iter().any(|f| {
+            f.cells
+                .iter()
+                .any(|k| (k.0.as_str(), k.1.as_str(), k.2.as_str()) == (t, r, c))
+                || f.message.contains(&format!("tables not found: {t}"))
+        });
+        assert!(
+            right || named,
+            "{t}.{r}.{c} neither right nor reported missing"
+        );
     }
-    assert!(wrong.is_empty(), "silently wrong: {wrong:#?}");
-    let r = rules(&rec);
-    assert!(
-        r.is_empty() || r == ["MISSING-CELLS"],
-        "{:#?}",
-        rec.findings
-    );
 }

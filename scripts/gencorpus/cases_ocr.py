@@ -256,10 +256,6 @@ def scan_specs(D, m_bal):
            planted="image-only PDF at 150 dpi, rotated 1° with Gaussian noise, JPEG; clean"),
          dict(dpi=150, gray=True, degrade=True)),
     ]
-    # s03 stays out of corpus/list.txt while its known gap is open (docs/ocr.md): a
-    # misread header (离业企业) still sends one column's values to the group's subtotal
-    # column. tests/ocr.rs reads it directly.
-    cases[2][0]["unlisted"] = True
     out = []
     for spec, kw in cases:
         spec["render"] = (lambda kw: lambda rep, L, secs, order, path:

@@ -367,7 +367,17 @@ fn ocr_page(
                 }
             }
         }
-        let Some(read) = read else { continue };
+        let Some(read) = read else {
+            // Ink that no pass could read is not a blank cell: a noisy "0" read as
+            // nothing would otherwise stand as "not printed".
+            if crop.is_some() {
+                warns.push(format!(
+                    "page {page}: OCR cell at {x0:.0},{y0:.0} has ink but no reading"
+                ));
+                uncertain.push(gouji_doc::Provenance::Page { page, x: x0, y: y0 });
+            }
+            continue;
+        };
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let digits = read.text.chars().filter(char::is_ascii_digit).count();
         if digits > 0 {

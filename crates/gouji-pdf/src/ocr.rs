@@ -18,6 +18,10 @@ pub(crate) struct Read1 {
     /// Why a numeric reading is doubted although tesseract is confident (the two passes
     /// disagree, or the digits do not match the glyphs in the image).
     pub doubt: Option<String>,
+    /// Whether the general (Chinese+English) model read this text. The digits-only
+    /// readings all come from one model at several scales and can agree on one mistake
+    /// (a noisy "0" read "9" at two scales), so they alone need more to be believed.
+    pub general: bool,
 }
 
 /// Whether a crop has ink at all (blank cells are not sent to tesseract).
@@ -178,6 +182,7 @@ fn first_pass(lines: &Lines, timeout: Duration) -> Result<Vec<Option<Read1>>, St
     });
     for r in reads.iter_mut().flatten() {
         r.text = fix_label(&r.text);
+        r.general = true;
     }
     Ok(reads)
 }
@@ -274,7 +279,13 @@ fn merge_digits(slot: &mut Option<Read1>, d: Option<Read1>) {
     };
     let other = slot.clone();
     if take {
-        *slot = Some(d.clone());
+        let general = other
+            .as_ref()
+            .is_some_and(|o| o.general && o.text == d.text);
+        *slot = Some(Read1 {
+            general,
+            ..d.clone()
+        });
     }
     if let (Some(kept), Some(o)) = (slot.as_mut(), other) {
         let lost = if take { o } else { d };
@@ -294,35 +305,45 @@ const ALT_SCALES: [f64; 2] = [1.4, 0.7];
 /// both scales). Otherwise the cell stays in doubt.
 fn vote(slot: &mut Option<Read1>, d: Option<&Read1>, more: Vec<Read1>) {
     let Some(r) = slot.as_mut() else { return };
-    let first: Vec<&str> = std::iter::once(r.text.as_str())
-        .chain(d.map(|d| d.text.as_str()))
-        .filter(|t| is_number(t))
+    // The kept reading, and the digits-only one when it is another reading (the kept
+    // one *is* the digits-only reading when the general model read something else).
+    let d = d.filter(|d| r.general || d.text != r.text);
+    // (text, confidence, read by the general model) of each numeric reading.
+    let first: Vec<(&str, f32, bool)> = std::iter::once((r.text.as_str(), r.conf, r.general))
+        .chain(d.map(|d| (d.text.as_str(), d.conf, false)))
+        .filter(|t| is_number(t.0))
         .collect();
-    let all: Vec<&str> = first
+    let all: Vec<(&str, f32, bool)> = first
         .iter()
         .copied()
-        .chain(
-            more.iter()
-                .map(|m| m.text.as_str())
-                .filter(|t| is_number(t)),
-        )
+        .chain(more.iter().map(|m| (m.text.as_str(), m.conf, false)))
+        .filter(|t| is_number(t.0))
         .collect();
-    let count = |t: &str| all.iter().filter(|u| **u == t).count();
-    let best = first.iter().copied().max_by_key(|t| count(t));
+    let count = |t: &str| all.iter().filter(|u| u.0 == t).count();
+    let best = first.iter().map(|f| f.0).max_by_key(|t| count(t));
     let winner = best.filter(|&b| {
         let n = count(b);
-        n >= 2 && all.iter().all(|&u| u == b || count(u) < n)
+        let majority = n >= 2 && all.iter().all(|u| u.0 == b || count(u.0) < n);
+        // The digits-only readings come from one model at several scales and can agree
+        // on one mistake (a noisy "0" read "9" at two of three scales, both under 80):
+        // without the general model behind it, a number needs two confident digits
+        // readings, or all three scales reading it and nothing else.
+        let confident = all.iter().filter(|u| u.0 == b && u.1 >= DOUBT_CONF).count();
+        let unanimous = n >= 3 && n == all.len();
+        majority && (all.iter().any(|u| u.0 == b && u.2) || confident >= 2 || unanimous)
     });
     match winner {
         Some(t) => {
             *r = Read1 {
+                general: all.iter().any(|u| u.0 == t && u.2),
                 text: t.to_string(),
                 conf: r.conf.max(OCR_AGREED_CONF),
                 doubt: None,
             }
         }
         None if r.doubt.is_none() && is_number(&r.text) => {
-            r.doubt = Some(format!("other readings give {all:?}"));
+            let texts: Vec<&str> = all.iter().map(|u| u.0).collect();
+            r.doubt = Some(format!("other readings give {texts:?}"));
         }
         None => {}
     }
@@ -456,6 +477,7 @@ fn read_crops(
                 text,
                 conf,
                 doubt: None,
+                general: false,
             });
         }
     }
@@ -566,11 +588,21 @@ mod tests {
         assert!(!is_number("."));
     }
 
+    /// A reading of the general model.
     fn rd(text: &str, conf: f32) -> Read1 {
         Read1 {
             text: text.into(),
             conf,
             doubt: None,
+            general: true,
+        }
+    }
+
+    /// A reading of the digits-only model.
+    fn dg(text: &str, conf: f32) -> Read1 {
+        Read1 {
+            general: false,
+            ..rd(text, conf)
         }
     }
 
@@ -595,6 +627,29 @@ mod tests {
         );
         let r = slot.unwrap();
         assert_eq!((r.text.as_str(), r.doubt), ("67", None));
+    }
+
+    /// Regression (s03, 1° skew and noise: 商业企业 column, a printed "0"): the general
+    /// model read "Q", the digits-only model "9" at two of three scales, both under 80.
+    /// One model agreeing with itself is not believed: the cell stays in doubt.
+    #[test]
+    fn vote_doubts_one_model_agreeing_with_itself() {
+        let mut slot = Some(rd("Q", 84.0));
+        merge_digits(&mut slot, Some(dg("9", 73.8)));
+        assert!(slot.as_ref().is_some_and(|r| !r.general));
+        vote(&mut slot, Some(&dg("9", 73.8)), vec![dg("9", 77.2)]);
+        assert!(slot.unwrap().doubt.is_some());
+        // Confident digits readings, or all three scales alike, are believed.
+        for more in [
+            vec![dg("7", 95.7), dg("7", 90.0)],
+            vec![dg("7", 95.7), dg("7", 75.8)],
+        ] {
+            let mut slot = Some(rd("了", 60.0));
+            merge_digits(&mut slot, Some(dg("7", 79.8)));
+            vote(&mut slot, Some(&dg("7", 79.8)), more);
+            let r = slot.unwrap();
+            assert_eq!((r.text.as_str(), r.doubt), ("7", None));
+        }
     }
 
     /// Regression (s01, 新收 总计 = 75, read "Tis)"): the two extra readings agreed on
