@@ -53,6 +53,7 @@ fn main() {
     let ctx = gouji::reconcile::Context {
         text: &text,
         year: info.year,
+        text_complete: doc.meta.ocr_pages.is_empty(),
     };
     let f = gouji::reconcile::Reconciler::new(tpl).run(&m, &ctx);
     println!(

@@ -8,7 +8,7 @@ use crate::mapping::{MapWarning, Mapping, WarningCode, map_document};
 use crate::number::Parsed;
 use crate::reconcile::{Context, Reconciler};
 use crate::report_info::{detect_template, report_info};
-use crate::template::{Template, TemplateError, TemplateSet};
+use crate::template::{RuleKind, Template, TemplateError, TemplateSet};
 use gouji_doc::{Document, Limits};
 use gouji_fetch::Fetch;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Stage, Status};
@@ -346,9 +346,16 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
     let ctx = Context {
         text: &text,
         year: info.year,
+        text_complete: doc.meta.ocr_pages.is_empty(),
     };
     drop_ocr_guesses(&mut mapping, &doc.meta);
     record.findings = Reconciler::new(tpl).run(&mapping, &ctx);
+    if !ctx.text_complete && tpl.rules.iter().any(|r| r.kind == RuleKind::Sections) {
+        record.warnings.push(
+            "sections not checked: OCR reads only the tables of scanned pages, not their headings"
+                .into(),
+        );
+    }
     record
         .warnings
         .extend(mapping.warnings.iter().map(|w| w.message.clone()));

@@ -24,6 +24,10 @@ pub struct Context<'a> {
     pub text: &'a str,
     /// Reporting year.
     pub year: Option<i32>,
+    /// Whether `text` is all the report's text. It is not when pages were read by OCR,
+    /// which reads only the cells of ruled tables: a rule that fires on text being
+    /// absent (S-SECTIONS) is then not evaluated, since the absence proves nothing.
+    pub text_complete: bool,
 }
 
 /// The state of one canonical cell.
@@ -153,7 +157,10 @@ impl<'t> Reconciler<'t> {
                 RuleKind::SectionMentions => {
                     self.eval_section_mentions(rule, &cells, &sums, &text, &mut out)
                 }
-                RuleKind::Sections => self.eval_sections(rule, m, &text, &mut out),
+                RuleKind::Sections if ctx.text_complete => {
+                    self.eval_sections(rule, m, &text, &mut out)
+                }
+                RuleKind::Sections => {}
                 RuleKind::TemplateYear => {
                     if let Some(y) = ctx.year
                         && (y < self.tpl.years[0] || y > self.tpl.years[1])
@@ -1060,6 +1067,26 @@ mod tests {
     fn requests() -> &'static TableDef {
         let tpl = &crate::template::templates().unwrap()[0];
         tpl.tables.iter().find(|t| t.key == "requests").unwrap()
+    }
+
+    /// Regression (every scanned report): S-SECTIONS fired because OCR reads no headings.
+    #[test]
+    fn sections_are_not_checked_on_incomplete_text() {
+        let tpl = &crate::template::templates().unwrap()[0];
+        let m = mapped(&[("requests", "new", "total")]);
+        let fires = |text_complete| {
+            let ctx = Context {
+                text: "一、总体情况",
+                year: Some(2024),
+                text_complete,
+            };
+            Reconciler::new(tpl)
+                .run(&m, &ctx)
+                .iter()
+                .any(|f| f.rule == "S-SECTIONS")
+        };
+        assert!(fires(true));
+        assert!(!fires(false));
     }
 
     #[test]
