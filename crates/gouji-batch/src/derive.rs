@@ -11,8 +11,9 @@ use std::path::Path;
 /// order, while the CSV files are written from the same parsed record: a caller can
 /// build another output (the SQLite dataset) on a second thread during that pass instead
 /// of parsing the journal again after it; [`Derive::records_end`] follows the last one.
-/// [`Derive::finish`] runs once every file the batch writes is in place. It is not called when finalisation fails; the value is then
-/// dropped, so an implementation discards what it began in `Drop`.
+/// [`Derive::finish`] runs once every file the batch writes is in place. It is not
+/// called when finalisation fails; the value is then dropped, so an implementation
+/// discards what it began in `Drop`.
 ///
 /// Any `FnOnce(&Path) -> T` is a `Derive` that ignores the records.
 pub trait Derive {
