@@ -12,6 +12,8 @@
 
 mod cmap;
 mod font;
+#[cfg(feature = "ocr")]
+mod glyphs;
 mod interp;
 mod layout;
 mod lexer;
@@ -238,18 +240,13 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
     // it; an image-only page among text pages is a figure, not a scanned table.)
     #[cfg(feature = "ocr")]
     if glyphs == 0 && !scanned.is_empty() {
+        let mut read = Vec::new();
         for (n, (k, pc)) in scanned.iter().enumerate() {
-            let Some(pi) = laid.get_mut(*k) else { continue };
-            match ocr_page(&doc, pc, pi.page, limits) {
-                Ok((items, warns, uncertain)) => {
-                    glyphs += items.len();
-                    out.meta.uncertain.extend(uncertain);
-                    pi.items = items;
-                    out.warnings.extend(warns);
-                    out.meta.ocr_pages.push(pi.page);
-                }
+            let Some(pi) = laid.get(*k) else { continue };
+            match ocr_read_page(&doc, pc, pi.page, limits) {
+                Ok(rp) => read.push((*k, rp)),
                 Err(e) => {
-                    if glyphs == 0 && out.meta.ocr_pages.is_empty() && n + 1 == scanned.len() {
+                    if read.is_empty() && n + 1 == scanned.len() {
                         // No page could be read: the document fails with the reason.
                         return Err(PdfError::Page {
                             page: pi.page,
@@ -259,6 +256,21 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
                     out.warnings.push(format!("page {}: OCR: {e}", pi.page));
                 }
             }
+        }
+        // The scan's confident digits, from every page, settle its doubtful cells.
+        let mut library = glyphs::Library::default();
+        for (_, rp) in &read {
+            ocr::learn_glyphs(&mut library, rp.page, &rp.crops, &rp.reads, rp.ink);
+        }
+        for (k, mut rp) in read {
+            let Some(pi) = laid.get_mut(k) else { continue };
+            let settled = ocr::read_by_glyphs(&library, rp.page, &rp.crops, &mut rp.reads, rp.ink);
+            let (items, warns, uncertain) = ocr_lay_page(rp, &settled, limits);
+            glyphs += items.len();
+            out.meta.uncertain.extend(uncertain);
+            pi.items = items;
+            out.warnings.extend(warns);
+            out.meta.ocr_pages.push(pi.page);
         }
     }
     if glyphs == 0 {
@@ -294,17 +306,32 @@ const OCR_MIN_CONF: f32 = 80.0;
 #[cfg(feature = "ocr")]
 type OcrPage = (Vec<Item>, Vec<String>, Vec<gouji_doc::Provenance>);
 
-/// Reads a scanned page: decodes the image covering it, finds its rulings, OCRs each
-/// lattice cell, and lays the cell texts out with the same grid code as text pages.
-/// Text outside the ruled tables is not read (whole-page OCR garbles digits; narrative
-/// numbers from it would raise findings on guesses).
+/// A scanned page whose cells are read but not yet laid out: the cell crops (inside
+/// their rulings), their boxes on the page and readings, and what the layout needs.
 #[cfg(feature = "ocr")]
-fn ocr_page(
+struct ReadPage {
+    page: u32,
+    crops: Vec<Option<ocr::Crop>>,
+    boxes: Vec<(f32, f32, f32, f32)>,
+    reads: Vec<Option<ocr::Read1>>,
+    /// The page image's Otsu level: what counts as ink.
+    ink: u8,
+    segs: Vec<interp::Seg>,
+    skew: f64,
+    width: f32,
+    height: f32,
+}
+
+/// Reads a scanned page: decodes the image covering it, finds its rulings and OCRs each
+/// lattice cell. Text outside the ruled tables is not read (whole-page OCR garbles
+/// digits; narrative numbers from it would raise findings on guesses).
+#[cfg(feature = "ocr")]
+fn ocr_read_page(
     doc: &lopdf::Document,
     pc: &interp::PageContent,
     page: u32,
     limits: &Limits,
-) -> Result<OcrPage, String> {
+) -> Result<ReadPage, String> {
     let area = |m: &interp::Mat| (m.0[0] * m.0[3] - m.0[1] * m.0[2]).abs();
     let page_area = f64::from(pc.width) * f64::from(pc.height);
     let (id, m) = pc
@@ -351,6 +378,34 @@ fn ocr_page(
         }
     }
     let reads = ocr::read_cells(&crops, std::time::Duration::from_secs(OCR_TIMEOUT_SECS))?;
+    Ok(ReadPage {
+        page,
+        crops,
+        boxes,
+        reads,
+        ink,
+        segs,
+        skew: rulings.skew,
+        width: pc.width,
+        height: pc.height,
+    })
+}
+
+/// Lays out a read page's cell texts with the same grid code as text pages; `settled`
+/// are the cells read by their glyphs ([`ocr::read_by_glyphs`]).
+#[cfg(feature = "ocr")]
+fn ocr_lay_page(rp: ReadPage, settled: &[usize], limits: &Limits) -> OcrPage {
+    let ReadPage {
+        page,
+        crops,
+        boxes,
+        reads,
+        segs,
+        skew,
+        width,
+        height,
+        ..
+    } = rp;
     let mut warns = Vec::new();
     let mut uncertain = Vec::new();
     let mut glyphs = Vec::new();
@@ -418,24 +473,35 @@ fn ocr_page(
             vertical: false,
         });
     }
-    if rulings.skew != 0.0 {
+    if skew != 0.0 {
         warns.push(format!(
             "page {page}: scan deskewed by {:.2}°",
-            rulings.skew.to_degrees()
+            skew.to_degrees()
+        ));
+    }
+    if !settled.is_empty() {
+        let at: Vec<String> = settled
+            .iter()
+            .filter_map(|&i| boxes.get(i))
+            .map(|(x0, y0, _, _)| format!("{x0:.0},{y0:.0}"))
+            .collect();
+        warns.push(format!(
+            "page {page}: OCR cells at {} read by matching their glyphs with the digits read confidently elsewhere in the scan",
+            at.join(" ")
         ));
     }
     let words = interp::PageContent {
         glyphs,
         segs,
-        width: pc.width,
-        height: pc.height,
+        width,
+        height,
         ..interp::PageContent::default()
     };
-    Ok((
+    (
         layout::layout_page(&words, page, limits.max_table_positions),
         warns,
         uncertain,
-    ))
+    )
 }
 
 struct PageItems {

@@ -352,6 +352,108 @@ fn vote(slot: &mut Option<Read1>, d: Option<&Read1>, more: Vec<Read1>) {
 /// Confidence given to a number two independent readings agree on.
 const OCR_AGREED_CONF: f32 = 90.0;
 
+/// Confidence from which a number's glyphs are learnt as the scan's digits.
+const LEARN_CONF: f32 = 90.0;
+/// Confidence from which a number needs no other reading (the page's warning level).
+const SETTLED_CONF: f32 = 80.0;
+
+/// The one text line of a cell's crop.
+fn one_line_of(crop: &Option<Crop>) -> Option<&Gray> {
+    match crop.as_ref().map(|c| c.lines.as_slice()) {
+        Some([line]) => Some(line),
+        _ => None,
+    }
+}
+
+/// Adds the glyphs of page `page`'s confidently read one-line numbers to `lib`.
+pub(crate) fn learn_glyphs(
+    lib: &mut crate::glyphs::Library,
+    page: u32,
+    crops: &[Option<Crop>],
+    reads: &[Option<Read1>],
+    ink: u8,
+) {
+    for (i, (crop, read)) in crops.iter().zip(reads).enumerate() {
+        if let (Some(line), Some(r)) = (one_line_of(crop), read)
+            && r.conf >= LEARN_CONF
+            && r.doubt.is_none()
+        {
+            lib.learn(line, &r.text, ink, (page, i));
+        }
+    }
+}
+
+/// Settles a page's one-line cells by their glyphs ([`crate::glyphs`]). A cell tesseract
+/// left unread or in doubt (no reading, a number with low confidence or another reading
+/// against it, text that is neither a number nor a confident label) is read from its
+/// glyphs when they all match the scan's digits. A confident number is checked against
+/// its glyphs: one with a glyph too many or too few is read from its glyphs the same way,
+/// or else put in doubt; one with a glyph that clearly shows another digit is put in
+/// doubt (two readers disagree: neither is taken). Returns the cells read by glyphs.
+pub(crate) fn read_by_glyphs(
+    lib: &crate::glyphs::Library,
+    page: u32,
+    crops: &[Option<Crop>],
+    reads: &mut [Option<Read1>],
+    ink: u8,
+) -> Vec<usize> {
+    use crate::glyphs::Check;
+    if lib.is_empty() {
+        return Vec::new();
+    }
+    let mut settled = Vec::new();
+    for (i, (crop, read)) in crops.iter().zip(reads.iter_mut()).enumerate() {
+        let Some(line) = one_line_of(crop) else {
+            continue;
+        };
+        let doubt = match read {
+            None => None,
+            // Tables print no leading zeros: "068" is a "1068" whose "1" was lost.
+            Some(r) if leading_zero(&r.text) => Some("a leading zero".to_string()),
+            Some(r) if is_number(&r.text) && r.conf >= SETTLED_CONF && r.doubt.is_none() => {
+                match lib.check(line, ink, &r.text, (page, i)) {
+                    Check::Agrees => continue,
+                    Check::Count(n) => Some(format!("the image shows {n} glyphs")),
+                    Check::Unlike { at, looks } => {
+                        r.doubt = Some(format!("its glyph {} looks like {looks:?}", at + 1));
+                        continue;
+                    }
+                }
+            }
+            Some(r) if !is_number(&r.text) => {
+                let cjk = r.text.chars().filter(|&c| crate::layout::is_cjk(c)).count();
+                if cjk >= 2 && r.conf >= SETTLED_CONF {
+                    continue;
+                }
+                None
+            }
+            Some(_) => None,
+        };
+        match lib.read(line, ink, (page, i)) {
+            Some(text) => {
+                *read = Some(Read1 {
+                    text,
+                    conf: OCR_AGREED_CONF,
+                    doubt: None,
+                    general: false,
+                });
+                settled.push(i);
+            }
+            None => {
+                if let (Some(r), Some(why)) = (read.as_mut(), doubt) {
+                    r.doubt = Some(why);
+                }
+            }
+        }
+    }
+    settled
+}
+
+/// Whether `s` is a whole number of several digits starting with "0".
+fn leading_zero(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether `s` is a number as OCR prints one: digits, a decimal point, separators.
 pub(crate) fn is_number(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_digit())
