@@ -7,7 +7,7 @@
 CARGO ?= cargo
 OUT ?= out/demo
 
-.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots deps-ocr deps-parallel
+.PHONY: demo test build fmt lint unit corpus-check bench clean deps-chromium screenshots deps-ocr deps-parallel deps-fonts
 
 build:
 	$(CARGO) build --release --locked --features ocr
@@ -25,7 +25,14 @@ deps-parallel:
 	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
 	    $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends parallel; }
 
-demo: deps-ocr build
+# PDFs whose /ToUnicode maps were stripped are read through the installed font they name
+# (fontconfig's fc-list finds it); the generated u01/u02 and their test use Noto CJK.
+deps-fonts:
+	@fc-list 2>/dev/null | grep -q NotoSerifCJK || \
+	  { sudo -n true 2>/dev/null && S=sudo || S=; $$S apt-get update && \
+	    $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fontconfig fonts-noto-cjk; }
+
+demo: deps-ocr deps-fonts build
 	./target/release/gouji run corpus/list.txt --out $(OUT)
 	./target/release/gouji report $(OUT)
 	@echo
@@ -59,7 +66,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy --workspace --all-targets --locked --features ocr -- -D warnings
 
-unit: deps-ocr deps-parallel
+unit: deps-ocr deps-parallel deps-fonts
 	$(CARGO) test --workspace --locked --features ocr
 
 corpus-check:

@@ -331,6 +331,14 @@ SPECS = [
     D("p05-single-other-missing-total", "pdf", "富澜县人民政府", 2023, other_mode="single", labels="official",
       fires={"MISSING-TOTAL"}, mutate=m_missing_total, long=True, office=dict(ruled=True, vertical=True),
       planted="single （六） row, 表三 across a page break; （二）部分公开 总计 blank -> MISSING-TOTAL"),
+    # LibreOffice PDFs with their /ToUnicode maps removed: the glyphs' text comes from the
+    # installed font the PDF names (fonts-noto-cjk), issue 10 item 4.
+    D("u01-notounicode-clean", "pdf", "清澜县人民政府办公室", 2024, labels="official",
+      office=dict(ruled=True, vertical=False, strip_tounicode=True),
+      planted="LibreOffice PDF with every /ToUnicode removed (Type 1 subsets, glyphs named cidNNNNN); clean"),
+    D("u02-notounicode-t3-bal", "pdf", "松汀市市场监督管理局", 2023, labels="official", fires={"T3-BAL"},
+      mutate=m_bal, office=dict(ruled=True, vertical=True, strip_tounicode=True),
+      planted="LibreOffice PDF without /ToUnicode; 新收 自然人 and 总计 +3 -> T3-BAL ×2"),
     D("d01-clean-docx", "docx", "兰汀市人民政府", 2023, labels="official", office=dict(ruled=True, vertical=True),
       planted="clean DOCX (LibreOffice export of the ODT), merged cells, vertical label"),
     D("d02-t3-sub-docx", "docx", "建溪县人民政府", 2024, labels="official", les=True, subtot=True, order=ORDER_LES,

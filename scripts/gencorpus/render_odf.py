@@ -205,6 +205,21 @@ def fix_pdf(path):
     open(path, "wb").write(data)
 
 
+def strip_tounicode(path):
+    """Remove every /ToUnicode map (what some PDF "optimisers" do): LibreOffice's Type 1
+    subsets of CID-keyed fonts then name their glyphs cidNNNNN and nothing else."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        n = 0
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/ToUnicode" in obj:
+                del obj["/ToUnicode"]
+                n += 1
+        if not n:
+            raise SystemExit("%s: LibreOffice wrote no /ToUnicode to remove" % path)
+        pdf.save(path, deterministic_id=True)
+
+
 def soffice(args, cwd):
     prof = os.path.join(cwd, "lo-profile")
     cmd = ["soffice", "-env:UserInstallation=file://" + prof, "--headless", "--norestore"] + args
@@ -240,6 +255,8 @@ def convert_all(jobs, out):
                 raise SystemExit("LibreOffice did not produce %s" % fname)
             if fname.endswith(".pdf"):
                 fix_pdf(produced)
+                if spec["office"].get("strip_tounicode"):
+                    strip_tounicode(produced)
                 if spec["office"].get("break_in_group"):
                     from .cases_pagebreak import check_break_in_group
                     check_break_in_group(produced, stem)

@@ -257,6 +257,8 @@ impl Font {
 
     fn load_simple(&mut self, doc: &Document, dict: &Dictionary, type3: bool, budget: &mut u64) {
         let mut table = table_for(b"StandardEncoding");
+        // Glyphs named by CID: LibreOffice's subsets of CID-keyed fonts.
+        let mut cid_names: CidNames = Vec::new();
         let fd = get(doc, dict, b"FontDescriptor").and_then(|o| o.as_dict().ok());
         // An embedded Type 1 program without `/Encoding` in the dictionary uses its own
         // built-in encoding; reading it as StandardEncoding would map subset codes to
@@ -265,9 +267,10 @@ impl Font {
             && let Some(program) = fd
                 .and_then(|fd| fd.get(b"FontFile").ok())
                 .and_then(|o| stream_bytes(doc, o, budget))
-            && let Some(builtin) = type1_builtin_encoding(&program)
+            && let Some((builtin, cids)) = type1_builtin_encoding(&program)
         {
             table = builtin;
+            cid_names = cids;
         }
         match get(doc, dict, b"Encoding") {
             Some(Object::Name(n)) => table = table_for(n),
@@ -284,6 +287,9 @@ impl Font {
                                 if let Some(slot) = table.get_mut(code) {
                                     *slot = glyph_char(n);
                                 }
+                                if let Some(cid) = cid_name(n) {
+                                    cid_names.push((code, cid));
+                                }
                                 code += 1;
                             }
                             _ => {}
@@ -293,6 +299,7 @@ impl Font {
             }
             _ => {}
         }
+        fill_from_installed_font(doc, dict, &mut table, &cid_names);
         self.coding = Coding::Simple(table);
         if type3 {
             // Type 3 widths are in glyph space, scaled by the font matrix.
@@ -528,7 +535,7 @@ const MAX_TYPE1_HEADER: usize = 256 * 1024;
 /// in the cleartext part before `eexec`), as code → char through the glyph names. `None`
 /// when the program says `StandardEncoding` or has no encoding array. Hand-written: the
 /// cleartext header is a few lines of PostScript and no font crate reads Type 1.
-fn type1_builtin_encoding(program: &[u8]) -> Option<Vec<Option<char>>> {
+fn type1_builtin_encoding(program: &[u8]) -> Option<(Vec<Option<char>>, CidNames)> {
     let head = &program[..program.len().min(MAX_TYPE1_HEADER)];
     let end = find(head, b"eexec").unwrap_or(head.len());
     let head = &head[..end];
@@ -541,6 +548,7 @@ fn type1_builtin_encoding(program: &[u8]) -> Option<Vec<Option<char>>> {
         return None;
     }
     let mut table = vec![None; 256];
+    let mut cids = Vec::new();
     let toks: Vec<&[u8]> = rest
         .split(|b| b.is_ascii_whitespace())
         .filter(|t| !t.is_empty())
@@ -555,9 +563,54 @@ fn type1_builtin_encoding(program: &[u8]) -> Option<Vec<Option<char>>> {
             && let Some(slot) = table.get_mut(code)
         {
             *slot = glyph_char(name);
+            if let Some(cid) = cid_name(name) {
+                cids.push((code, cid));
+            }
         }
     }
-    Some(table)
+    Some((table, cids))
+}
+
+/// Codes whose glyph is named `cidNNNNN`, with the CID.
+type CidNames = Vec<(usize, u16)>;
+
+/// The CID of a glyph named `cidNNNNN`.
+fn cid_name(name: &[u8]) -> Option<u16> {
+    let digits = name.strip_prefix(b"cid")?;
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// Fills the codes of `table` whose glyphs are named by CID (`cid_names`) and have no
+/// text yet from the installed font the PDF names ([`crate::sysfont`]).
+fn fill_from_installed_font(
+    doc: &Document,
+    dict: &Dictionary,
+    table: &mut [Option<char>],
+    cid_names: &[(usize, u16)],
+) {
+    if cid_names
+        .iter()
+        .all(|&(c, _)| table.get(c).is_some_and(Option::is_some))
+    {
+        return;
+    }
+    let Some(Object::Name(base)) = get(doc, dict, b"BaseFont") else {
+        return;
+    };
+    let text = crate::sysfont::cid_text(&String::from_utf8_lossy(base));
+    let Some(text) = text else {
+        return;
+    };
+    for &(code, cid) in cid_names {
+        if let Some(slot) = table.get_mut(code)
+            && slot.is_none()
+        {
+            *slot = text.get(&cid).copied();
+        }
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -726,7 +779,7 @@ mod tests {
     fn type1_builtin() {
         let prog = b"%!FontType1\n/Encoding 256 array\n0 1 255 {1 index exch /.notdef put} for\n\
 dup 1 /cid019 put\ndup 2 /uni653F put\ndup 65 /A put\nreadonly def\ncurrentfile eexec garbage";
-        let t = type1_builtin_encoding(prog).unwrap_or_default();
+        let (t, _) = type1_builtin_encoding(prog).unwrap_or_default();
         assert_eq!(t.len(), 256);
         assert_eq!(t[1], None);
         assert_eq!(t[2], Some('政'));

@@ -21,6 +21,7 @@ mod lexer;
 mod ocr;
 #[cfg(feature = "ocr")]
 mod scan;
+mod sysfont;
 
 use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenance};
 use interp::Shared;

@@ -289,26 +289,46 @@ fn generated_pdfs_without_tounicode() {
     }
 }
 
-/// A LibreOffice PDF with its ToUnicode maps removed: the Type 1 subsets' glyphs are named
-/// `cidNNNNN`, so nothing can be decoded. That is a clear error, not Latin letters read
-/// through StandardEncoding (regression: it was read as garbage text).
-#[test]
-fn libreoffice_pdf_without_tounicode_is_undecodable() {
+/// `corpus/p01` with its ToUnicode maps removed, and its fonts renamed `rename` when given.
+fn p01_without_tounicode(rename: Option<&str>) -> Vec<u8> {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus/p01-clean-table-break.pdf");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut doc = lopdf::Document::load_mem(&bytes).expect("corpus PDF loads");
     let mut removed = 0;
     for obj in doc.objects.values_mut() {
-        if let Ok(d) = obj.as_dict_mut()
-            && d.remove(b"ToUnicode").is_some()
-        {
-            removed += 1;
+        if let Ok(d) = obj.as_dict_mut() {
+            if d.remove(b"ToUnicode").is_some() {
+                removed += 1;
+            }
+            if let (Some(name), true) = (rename, d.has(b"BaseFont")) {
+                d.set("BaseFont", lopdf::Object::Name(name.as_bytes().to_vec()));
+            }
         }
     }
     assert!(removed > 0);
     let mut out = Vec::new();
     doc.save_to(&mut out).expect("write PDF");
+    out
+}
+
+/// A LibreOffice PDF with its ToUnicode maps removed: the Type 1 subsets' glyphs are named
+/// `cidNNNNN`, and their text comes from the installed font the PDF names (Noto Serif CJK,
+/// Debian's fonts-noto-cjk, which `make test` installs): every cell as with the maps.
+#[test]
+fn libreoffice_pdf_without_tounicode_reads_through_the_installed_font() {
+    let doc = gouji_pdf::extract_pdf(&p01_without_tounicode(None), &Limits::default())
+        .unwrap_or_else(|e| panic!("p01 without ToUnicode: {e} (is fonts-noto-cjk installed?)"));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+    check_expected(&doc, &dir.join("expected/p01-clean-table-break.json"));
+    assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+}
+
+/// Without that font nothing can be decoded. That is a clear error, not Latin letters read
+/// through StandardEncoding (regression: it was read as garbage text).
+#[test]
+fn libreoffice_pdf_without_tounicode_or_its_font_is_undecodable() {
+    let out = p01_without_tounicode(Some("ABCDEF+NoSuchFont-Regular"));
     match gouji_pdf::extract_pdf(&out, &Limits::default()) {
         Err(gouji_pdf::PdfError::Undecodable { glyphs }) => assert!(glyphs > 1000),
         Err(e) => panic!("unexpected error {e}"),
