@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 /// CID → char of one installed face.
 pub(crate) type CidText = Arc<HashMap<u16, char>>;
 
+/// Most font names remembered per process (found or not).
+const MAX_CACHED: usize = 1024;
 /// Largest font file read (a Noto CJK collection is ~30 MB).
 const MAX_FONT_FILE: u64 = 128 << 20;
 
@@ -33,11 +35,12 @@ pub(crate) fn cid_text(base_font: &str) -> Option<CidText> {
     let found = candidates(base_font)
         .into_iter()
         .find_map(|name| index().get(&name).cloned())
-        .and_then(|(path, face)| reverse(&path, face));
-    cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(base_font.to_string(), found.clone());
+        .and_then(|(path, face)| reversed(path, face));
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    // Bounded: a batch of hostile documents naming endless fonts must not grow it.
+    if cache.len() < MAX_CACHED {
+        cache.insert(base_font.to_string(), found.clone());
+    }
     found
 }
 
@@ -77,6 +80,20 @@ fn index() -> &'static HashMap<String, (PathBuf, u32)> {
             })
             .collect()
     })
+}
+
+/// The faces read so far: (file, face index) → their CIDs' text.
+type Faces = HashMap<(PathBuf, u32), Option<CidText>>;
+
+/// [`reverse`], once per installed face and process (there are only so many faces).
+fn reversed(path: PathBuf, face: u32) -> Option<CidText> {
+    static FACES: OnceLock<Mutex<Faces>> = OnceLock::new();
+    let faces = FACES.get_or_init(Default::default);
+    let mut faces = faces.lock().unwrap_or_else(PoisonError::into_inner);
+    faces
+        .entry((path, face))
+        .or_insert_with_key(|(path, face)| reverse(path, *face))
+        .clone()
 }
 
 /// CID → char of face `face` of `path`: every BMP code point of its Unicode cmaps, its
