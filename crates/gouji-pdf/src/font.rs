@@ -84,13 +84,24 @@ const MAX_CID_TO_GID: usize = 2 * 65536;
 const REVERSE_CMAP_COST: u64 = 64 * 1024;
 
 /// Reverses the Unicode cmap subtables of an embedded font program: glyph id → char.
-/// It looks up every BMP code point rather than walking the subtables' ranges, which a
-/// hostile font can make billions long; the BMP holds every character these reports print.
-/// A glyph reached from several code points keeps the first, preferring non-private-use.
 fn reverse_cmap(program: &[u8]) -> Option<HashMap<u16, char>> {
     let face = ttf_parser::Face::parse(program, 0).ok()?;
-    let cmap = face.tables().cmap?;
+    let rev = reverse_face(&face, |g| g.0);
+    (!rev.is_empty()).then_some(rev)
+}
+
+/// Reverses the Unicode cmap subtables of `face`: `key(glyph)` (its id, or its CID) →
+/// char. It looks up every BMP code point rather than walking the subtables' ranges,
+/// which a hostile font can make billions long; the BMP holds every character these
+/// reports print. A glyph reached from several code points gets the best by [`rank`].
+pub(crate) fn reverse_face(
+    face: &ttf_parser::Face,
+    key: impl Fn(ttf_parser::GlyphId) -> u16,
+) -> HashMap<u16, char> {
     let mut rev: HashMap<u16, char> = HashMap::new();
+    let Some(cmap) = face.tables().cmap else {
+        return rev;
+    };
     for sub in cmap.subtables {
         if !sub.is_unicode() {
             continue;
@@ -99,13 +110,26 @@ fn reverse_cmap(program: &[u8]) -> Option<HashMap<u16, char>> {
             let Some(g) = sub.glyph_index(u32::from(ch)).filter(|g| g.0 != 0) else {
                 continue;
             };
-            let slot = rev.entry(g.0).or_insert(ch);
-            if is_garbage(*slot) && !is_garbage(ch) {
+            let slot = rev.entry(key(g)).or_insert(ch);
+            if rank(ch) < rank(*slot) {
                 *slot = ch;
             }
         }
     }
-    (!rev.is_empty()).then_some(rev)
+    rev
+}
+
+/// Which of the code points that reach one glyph is its text (lowest first, then the
+/// lowest code point): a unified ideograph rather than the Kangxi radical (⼝ U+2F1D for
+/// 口) or compatibility ideograph drawn by the same glyph, and anything before private
+/// use.
+fn rank(c: char) -> u8 {
+    match c {
+        _ if is_garbage(c) => 3,
+        '\u{2e80}'..='\u{2fdf}' | '\u{f900}'..='\u{faff}' => 2,
+        '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' => 0,
+        _ => 1,
+    }
 }
 
 /// Private-use and replacement characters: what a font maps glyphs to when it does not

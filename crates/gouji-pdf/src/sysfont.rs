@@ -96,11 +96,11 @@ fn reversed(path: PathBuf, face: u32) -> Option<CidText> {
         .clone()
 }
 
-/// CID → char of face `face` of `path`: every BMP code point of its Unicode cmaps, its
-/// glyph, and the glyph's CID (the glyph id itself in a font that is not CID-keyed); a
-/// glyph reached from several code points gets the best by [`rank`]. The other faces of a collection share its
-/// glyphs and fill in what its own cmap does not reach: text shaped as Chinese in the
-/// Japanese face (LibreOffice's `locl`) uses the glyphs the Chinese faces map.
+/// CID → char of face `face` of `path`, through [`crate::font::reverse_face`] keyed by
+/// the glyph's CID (the glyph id itself in a font that is not CID-keyed). The other faces
+/// of a collection share its glyphs and fill in what its own cmap does not reach: text
+/// shaped as Chinese in the Japanese face (LibreOffice's `locl`) uses the glyphs the
+/// Chinese faces map.
 fn reverse(path: &std::path::Path, face: u32) -> Option<CidText> {
     use std::io::Read;
     let mut data = Vec::new();
@@ -121,41 +121,13 @@ fn reverse(path: &std::path::Path, face: u32) -> Option<CidText> {
     (!rev.is_empty()).then(|| Arc::new(rev))
 }
 
-/// Which of the code points that reach one glyph is its text (lowest first): a unified
-/// ideograph rather than the Kangxi radical (⼝ U+2F1D for 口) or compatibility
-/// ideograph drawn by the same glyph, and anything before private use.
-fn rank(c: char) -> u8 {
-    match c {
-        _ if crate::font::is_garbage(c) => 3,
-        '\u{2e80}'..='\u{2fdf}' | '\u{f900}'..='\u{faff}' => 2,
-        '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' => 0,
-        _ => 1,
-    }
-}
-
 /// Most faces of one collection read.
 const MAX_FACES: u32 = 16;
 
 /// Adds the CIDs face `f` maps to text that `rev` does not have yet.
 fn add_face(f: &ttf_parser::Face, rev: &mut HashMap<u16, char>) {
-    let tables = f.tables();
-    let Some(cmap) = tables.cmap else { return };
-    let mut own: HashMap<u16, char> = HashMap::new();
-    for sub in cmap.subtables {
-        if !sub.is_unicode() {
-            continue;
-        }
-        for ch in ('\u{20}'..='\u{ffff}').filter(|c| !c.is_control()) {
-            let Some(g) = sub.glyph_index(u32::from(ch)).filter(|g| g.0 != 0) else {
-                continue;
-            };
-            let cid = tables.cff.and_then(|c| c.glyph_cid(g)).unwrap_or(g.0);
-            let slot = own.entry(cid).or_insert(ch);
-            if rank(ch) < rank(*slot) {
-                *slot = ch;
-            }
-        }
-    }
+    let cff = f.tables().cff;
+    let own = crate::font::reverse_face(f, |g| cff.and_then(|c| c.glyph_cid(g)).unwrap_or(g.0));
     for (cid, ch) in own {
         rev.entry(cid).or_insert(ch);
     }
