@@ -53,6 +53,8 @@ pub(crate) struct Library {
     widths: Vec<f32>,
     /// Blanks between neighbouring digits of one number, in glyph heights.
     gaps: Vec<f32>,
+    /// [`Library::width_bounds`], once learning is over.
+    bounds: std::sync::OnceLock<Option<(f32, f32, f32)>>,
 }
 
 /// Most width samples kept.
@@ -164,23 +166,10 @@ impl Library {
         &self,
         boxes: &[(usize, usize, usize, usize)],
     ) -> Option<std::ops::RangeInclusive<usize>> {
-        if self.widths.len() < MIN_WIDTHS {
-            return None;
-        }
+        let (wmin, wmax, gap) = (*self.bounds.get_or_init(|| self.width_bounds()))?;
         let (first, last) = (boxes.first()?, boxes.last()?);
         let h = boxes.iter().map(|b| b.3 - b.1).max()?.max(1) as f32;
         let span = (last.2 - first.0) as f32 / h;
-        let mut w = self.widths.clone();
-        w.sort_by(f32::total_cmp);
-        let wmin = *w.get(w.len() / 20)?;
-        let wmax = *w.get(w.len() - 1 - w.len() / 20)?;
-        // The widest blank seen between two digits (touching digits have none), or a
-        // generous one until a few were seen.
-        let gap = if self.gaps.len() >= MIN_GAPS {
-            self.gaps.iter().copied().fold(0.0, f32::max) + WIDTH_SLACK
-        } else {
-            GAP
-        };
         // n digits span at least n·wmin and at most n·wmax + (n-1)·gap.
         let hi = ((span + WIDTH_SLACK) / wmin.max(0.05)).floor() as usize;
         let lo = ((span - WIDTH_SLACK + gap) / (wmax + gap)).ceil().max(1.0) as usize;
@@ -194,6 +183,27 @@ impl Library {
         }
         let (lo, hi) = (lo.max(box_lo), hi.min(box_hi));
         Some(lo..=hi.max(lo))
+    }
+
+    /// The narrowest and widest digit (5th and 95th percentile of the learnt widths) and
+    /// the widest blank between two digits, in glyph heights: `None` until enough digits
+    /// were learnt. Computed once, when the first cell is checked.
+    fn width_bounds(&self) -> Option<(f32, f32, f32)> {
+        if self.widths.len() < MIN_WIDTHS {
+            return None;
+        }
+        let mut w = self.widths.clone();
+        w.sort_by(f32::total_cmp);
+        let wmin = *w.get(w.len() / 20)?;
+        let wmax = *w.get(w.len() - 1 - w.len() / 20)?;
+        // The widest blank seen between two digits (touching digits have none), or a
+        // generous one until a few were seen.
+        let gap = if self.gaps.len() >= MIN_GAPS {
+            self.gaps.iter().copied().fold(0.0, f32::max) + WIDTH_SLACK
+        } else {
+            GAP
+        };
+        Some((wmin, wmax, gap))
     }
 
     /// The digit `g` matches, if one is close and every other clearly farther.
