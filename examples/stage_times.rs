@@ -55,7 +55,7 @@ fn main() {
         year: info.year,
         text_complete: doc.meta.ocr_pages.is_empty(),
     };
-    let f = gouji::reconcile::Reconciler::new(tpl).run(&m, &ctx);
+    let f = gouji::reconcile::Reconciler::new(tpl).run(&m.cells, &ctx);
     println!(
         "reconcile          {:>8.2} ms ({} findings)",
         t.elapsed().as_secs_f64() * 1e3,

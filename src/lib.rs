@@ -12,17 +12,12 @@ pub use gouji_extract as extract;
 pub use gouji_extract::detect;
 pub use gouji_model as model;
 
-pub mod crossyear;
+/// The check stage (crate `gouji-check`).
+pub use gouji_check::{crossyear, reconcile, template};
+/// The map stage (crate `gouji-map`).
+pub use gouji_map::{flattened, labels, mapping, number, report_info, rowstream};
+
 pub mod dataset;
-pub mod flattened;
-pub mod labels;
-pub mod legacy;
-pub mod mapping;
-pub mod number;
 pub mod pipeline;
 pub mod pool;
-pub mod reconcile;
-pub mod report_info;
-pub mod rowstream;
 pub mod run;
-pub mod template;

@@ -4,13 +4,14 @@
 
 use crate::detect::detect;
 use crate::extract;
-use crate::mapping::{MapWarning, Mapping, WarningCode, map_document};
-use crate::number::Parsed;
-use crate::reconcile::{Context, Reconciler};
-use crate::report_info::{detect_template, report_info};
-use crate::template::{RuleKind, Template, TemplateError, TemplateSet};
+use gouji_check::reconcile::{Context, Reconciler};
+use gouji_check::template::{RuleKind, Template, TemplateError, TemplateSet};
 use gouji_doc::{Document, Limits};
 use gouji_fetch::Fetch;
+use gouji_map::map_report;
+use gouji_map::mapping::Mapping;
+use gouji_map::number::Parsed;
+use gouji_map::report_info::report_info;
 use gouji_model::{CellValue, Record, RecordError, ReportInfo, Source, Stage, Status};
 use std::sync::Arc;
 
@@ -260,15 +261,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         Err(e) => return Record::failed(source, Stage::Map, format!("template data: {e}")),
     };
     let tpls = set.templates();
-    let (tpl, mut mapping) = choose_template(doc, tpls, info.year);
-    if let Some(t) = tpl {
-        // Tables no grid gave may still be in the text with their cell boundaries lost
-        // (crawler text): recover them from the template's arithmetic.
-        crate::flattened::merge_missing(doc, t, &mut mapping);
-        // Grids whose headers cannot name the columns: the stream of data rows.
-        crate::rowstream::merge(doc, t, &mut mapping);
-        crate::rowstream::merge_annotated(doc, t, &mut mapping);
-    }
+    let (tpl, mut mapping) = map_report(doc, tpls, info.year);
     let mut record = Record {
         source,
         report: ReportInfo {
@@ -294,7 +287,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         if legacy {
             // A legacy report that was read is never `failed`: its 统计表 (if any) as
             // cells of table `legacy` with its own labels.
-            let t = crate::legacy::read(doc);
+            let t = gouji_map::legacy::read(doc);
             record.warnings.extend(t.warnings.iter().cloned());
             record.status = if t.cells.is_empty() {
                 record.warnings.push(if t.found {
@@ -308,7 +301,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
             } else {
                 Status::Ok
             };
-            record.findings = crate::legacy::check_with(set.legacy().get(), doc, &t);
+            record.findings = gouji_check::legacy::check_with(set, doc, &t);
             record.cells = t.cells;
             return record;
         }
@@ -348,8 +341,8 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         year: info.year,
         text_complete: doc.meta.ocr_pages.is_empty(),
     };
-    drop_ocr_guesses(&mut mapping, &doc.meta);
-    record.findings = Reconciler::new(tpl).run(&mapping, &ctx);
+    mapping.drop_ocr_guesses(&doc.meta);
+    record.findings = Reconciler::new(tpl).run(&mapping.cells, &ctx);
     if !ctx.text_complete && tpl.rules.iter().any(|r| r.kind == RuleKind::Sections) {
         record.warnings.push(
             "sections not checked: OCR reads only the tables of scanned pages, not their headings"
@@ -361,60 +354,6 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         .extend(mapping.warnings.iter().map(|w| w.message.clone()));
     record.cells = to_cells(tpl, &mapping, &doc.meta);
     record
-}
-
-/// The template a document follows: by its printed features, else the one that maps the
-/// most cells.
-fn choose_template<'a>(
-    doc: &Document,
-    tpls: &'a [Template],
-    year: Option<i32>,
-) -> (Option<&'a Template>, Mapping) {
-    if let Some(t) = detect_template(doc, tpls) {
-        return (Some(t), map_document(doc, t));
-    }
-    // No printed feature (e.g. only 表三, which both templates share): the template that
-    // maps more cells, and on a tie the one meant for the report's year.
-    let fits = |t: &Template| year.is_some_and(|y| y >= t.years[0] && y <= t.years[1]);
-    let mut best: Option<(&Template, Mapping)> = None;
-    for t in tpls {
-        let m = map_document(doc, t);
-        let better = best.as_ref().is_none_or(|(bt, b)| {
-            m.cells.len() > b.cells.len()
-                || (m.cells.len() == b.cells.len() && fits(t) && !fits(bt))
-        });
-        if !m.cells.is_empty() && better {
-            best = Some((t, m));
-        }
-    }
-    match best {
-        Some((t, m)) => (Some(t), m),
-        None => (None, Mapping::default()),
-    }
-}
-
-/// Cells in template order (table, row, column), as the contract's records.
-/// A guess never produces a finding: an OCR cell whose reading is uncertain
-/// (`Meta::uncertain`: low confidence or digits that do not parse), or whose text is not
-/// a number, is dropped from the mapping, so every rule (arithmetic, VALUE, narrative)
-/// sees it as missing; a warning names it with its raw text.
-fn drop_ocr_guesses(m: &mut Mapping, meta: &gouji_doc::Meta) {
-    let uncertain: Vec<String> = meta.uncertain.iter().map(|p| p.to_string()).collect();
-    let mut warns = Vec::new();
-    m.cells.retain(|mc| {
-        let ocr = mc.at.page().is_some_and(|p| meta.ocr_pages.contains(&p));
-        let at = mc.at.to_string();
-        let guess = uncertain.contains(&at) || (ocr && matches!(mc.parsed, Parsed::Text));
-        if guess {
-            let message = format!(
-                "{}.{}.{}: OCR cell at {at} reads {:?}, uncertain: reported missing",
-                mc.table, mc.row, mc.col, mc.raw
-            );
-            warns.push(MapWarning::new(WarningCode::OcrUncertain, &mc.table, message).at(&at));
-        }
-        !guess
-    });
-    m.warnings.extend(warns);
 }
 
 /// Builds the record's cells. An OCR cell whose reading is a guess

@@ -69,6 +69,8 @@
 //! the directory finished; [`merge_dirs`] merges the finished directories of every
 //! shard of one list into one directory, as a single run would have written it.
 
+/// The cross-year pass over a finished batch (`cross_findings.csv`).
+pub mod cross;
 mod derive;
 mod finalize;
 mod journal;

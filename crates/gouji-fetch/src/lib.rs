@@ -21,6 +21,7 @@
 mod cache;
 mod error;
 mod gate;
+mod lazy;
 mod links;
 mod robots;
 
@@ -33,6 +34,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 pub use error::{FetchError, human_bytes, human_duration, short};
+pub use lazy::LazyFetcher;
 pub use links::{attachment_links, resolve_href};
 
 use cache::{Cache, IndexEntry};
@@ -304,44 +306,6 @@ impl HttpFetcher {
                 url: None,
             }),
         }
-    }
-
-    fn fetch_file(
-        &self,
-        input: &str,
-        path: &Path,
-        url: Option<String>,
-    ) -> Result<Fetched, FetchError> {
-        let io_err = |source| FetchError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io_err)?;
-        let limit = self.opts.max_body_bytes;
-        let too_large = || FetchError::TooLarge {
-            url: path.display().to_string(),
-            limit,
-        };
-        if file.metadata().map_err(io_err)?.len() > limit {
-            return Err(too_large());
-        }
-        let mut bytes = Vec::new();
-        // The file may grow between the metadata check and the read.
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(io_err)?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large());
-        }
-        Ok(Fetched {
-            input: input.to_string(),
-            final_url: url,
-            sha256: sha256_hex(&bytes),
-            bytes,
-            content_type: None,
-            charset: None,
-            from_cache: false,
-        })
     }
 
     fn fetch_http(
@@ -728,7 +692,10 @@ impl Fetch for HttpFetcher {
     fn fetch_by(&self, input: &str, deadline: Option<Deadline>) -> Result<Fetched, FetchError> {
         match Self::target(input)? {
             Target::Http(url) => self.fetch_http(input, &url, deadline),
-            Target::File { path, url } => self.fetch_file(input, &path, url),
+            Target::File { path, url } => {
+                let shown = path.display().to_string();
+                read_file(input, &path, url, self.opts.max_body_bytes, &shown)
+            }
         }
     }
 }
@@ -983,6 +950,46 @@ fn from_io(e: &std::io::Error, url: &Url, opts: &FetchOptions) -> FetchError {
         &io_kinds(e),
         false,
     )
+}
+
+/// Reads a local file as a fetched document, within `limit` bytes. `shown` names the
+/// file in a too-large error (the path, or the input as given).
+pub(crate) fn read_file(
+    input: &str,
+    path: &Path,
+    url: Option<String>,
+    limit: u64,
+    shown: &str,
+) -> Result<Fetched, FetchError> {
+    let io_err = |source| FetchError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let too_large = || FetchError::TooLarge {
+        url: shown.to_string(),
+        limit,
+    };
+    if file.metadata().map_err(io_err)?.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    // The file may grow between the metadata check and the read.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(Fetched {
+        input: input.to_string(),
+        final_url: url,
+        sha256: sha256_hex(&bytes),
+        bytes,
+        content_type: None,
+        charset: None,
+        from_cache: false,
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,16 @@
 #![forbid(unsafe_code)]
-//! gouji's common model: the per-report record of `CONTRACT.md`.
+//! gouji's common model: the per-report record of `CONTRACT.md`, and the reading of what
+//! reports print that every stage shares: cell values ([`number`]) and label
+//! normalisation ([`labels`], by which the template loader indexes its labels and the
+//! mapper matches printed ones).
 //!
 //! These types are the public interface datasets rely on: field names and key strings
 //! never change meaning. Code may add fields, never rename or drop them.
 
 use serde::{Deserialize, Serialize};
+
+pub mod labels;
+pub mod number;
 
 /// Where a report came from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -7,9 +7,11 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    // The set lives at the repository root (`templates/`), beside the corpus and docs that
+    // describe it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
     // A directory makes cargo rerun this script when any file under it changes.
-    println!("cargo:rerun-if-changed=templates");
+    println!("cargo:rerun-if-changed=../../templates");
     let mut files = Vec::new();
     if let Err(e) = collect(&root, &mut files) {
         panic!("reading {}: {e}", root.display());

@@ -5,7 +5,7 @@
 //! reconciler's rules. Code here only loads and indexes them; nothing about a particular
 //! table, row or rule is written in Rust.
 
-use crate::labels;
+use gouji_model::labels;
 use regex::Regex;
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
@@ -474,13 +474,13 @@ const INDEX: &str = "index.toml";
 /// rules, the cross-year rules, the legacy checks and the agency name data. Loaded from
 /// the embedded files ([`TemplateSet::embedded`], the default everywhere) or from a
 /// directory laid out like `templates/` ([`TemplateSet::from_dir`]), and passed to the
-/// pipeline in [`crate::pipeline::Options::templates`].
+/// pipeline in its options (`gouji::pipeline::Options::templates`).
 #[derive(Debug)]
 pub struct TemplateSet {
     templates: Vec<Template>,
     cross: Vec<crate::crossyear::CrossRule>,
     legacy: crate::legacy::Rules,
-    agencies: crate::report_info::AgencyData,
+    agencies: AgencyData,
 }
 
 /// The embedded file at `name` (a path under `templates/`).
@@ -565,7 +565,8 @@ impl TemplateSet {
         &self.legacy
     }
 
-    pub(crate) fn agencies(&self) -> &crate::report_info::AgencyData {
+    /// The agency name data.
+    pub fn agencies(&self) -> &AgencyData {
         &self.agencies
     }
 
@@ -591,7 +592,7 @@ impl TemplateSet {
             templates,
             cross: crate::crossyear::parse_rules(&index.cross, &read(&index.cross)?)?,
             legacy: crate::legacy::parse_rules(&index.legacy, &read(&index.legacy)?)?,
-            agencies: crate::report_info::parse_agencies(&index.agencies, &read(&index.agencies)?)?,
+            agencies: parse_agencies(&index.agencies, &read(&index.agencies)?)?,
         })
     }
 }
@@ -779,6 +780,41 @@ pub fn templates() -> Result<&'static [Template], TemplateError> {
 /// The embedded template with this id.
 pub fn template(id: &str) -> Result<Option<&'static Template>, TemplateError> {
     Ok(TemplateSet::embedded()?.template(id))
+}
+
+/// Agency name data (`templates/agencies.toml`): customary abbreviations and place names
+/// OCR misreads, applied by the map stage when it normalises a printed agency name.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct AgencyData {
+    /// Customary abbreviations at the end of a name.
+    #[serde(default)]
+    pub abbreviation: Vec<Abbreviation>,
+    /// Place names as OCR misreads them.
+    #[serde(default)]
+    pub ocr_place: Vec<OcrPlace>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+/// An abbreviation and the full form it stands for.
+pub struct Abbreviation {
+    /// As printed.
+    pub short: String,
+    /// The full form.
+    pub full: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+/// A place name as OCR misreads it.
+pub struct OcrPlace {
+    /// As read.
+    pub printed: String,
+    /// The real name.
+    pub real: String,
+}
+
+/// Parses an agency name file (`templates/agencies.toml`) of a template set.
+fn parse_agencies(file: &str, src: &str) -> Result<AgencyData, TemplateError> {
+    parse(file, src)
 }
 
 #[cfg(test)]

@@ -14,11 +14,11 @@
 //! flattened text has no header grid left to read them from (the grid mapper in
 //! [`crate::mapping`] never maps by position).
 
-use crate::labels::{MATCH_THRESHOLD, similarity};
 use crate::mapping::{MapWarning, MappedCell, Mapping, WarningCode};
-use crate::number::{fold_width, parse_cell};
-use crate::template::{Per, RuleKind, TableDef, Template, ValueKind};
+use gouji_check::template::{Per, RuleKind, TableDef, Template, ValueKind};
 use gouji_doc::{Document, Provenance};
+use gouji_model::labels::{MATCH_THRESHOLD, similarity};
+use gouji_model::number::{fold_width, parse_cell};
 use std::collections::{HashMap, HashSet};
 
 /// Longest number (in digits) one cell may hold; longer parts are not a reading.
@@ -380,7 +380,7 @@ fn dfs(
 }
 
 /// The columns a row has in print order: the template's column order (see module docs).
-fn row_cols(t: &TableDef, row: usize) -> Vec<&crate::template::ColDef> {
+fn row_cols(t: &TableDef, row: usize) -> Vec<&gouji_check::template::ColDef> {
     let Some(r) = t.rows.get(row) else {
         return Vec::new();
     };
@@ -391,7 +391,7 @@ fn row_cols(t: &TableDef, row: usize) -> Vec<&crate::template::ColDef> {
 }
 
 /// A row's shape from its columns and the template's per-row `sum` rules.
-fn row_shape(tpl: &Template, t: &TableDef, cols: &[&crate::template::ColDef]) -> Shape {
+fn row_shape(tpl: &Template, t: &TableDef, cols: &[&gouji_check::template::ColDef]) -> Shape {
     let pos = |key: &str| cols.iter().position(|c| c.key == key);
     let mut sums = Vec::new();
     for rule in &tpl.rules {
@@ -837,7 +837,7 @@ pub fn merge_missing(doc: &Document, tpl: &Template, mapping: &mut Mapping) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::templates;
+    use gouji_check::template::templates;
     use gouji_doc::{Block, Paragraph};
 
     fn run(s: &str) -> Run {

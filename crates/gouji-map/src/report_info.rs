@@ -1,8 +1,8 @@
 //! What a report says about itself: title, year, agency, and which template it follows.
 
-use crate::number::fold_width;
-use crate::template::Template;
+use gouji_check::template::{AgencyData, Template, TemplateSet};
 use gouji_doc::Document;
+use gouji_model::number::fold_width;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -145,40 +145,12 @@ pub fn report_info(doc: &Document) -> ReportInfo {
     info
 }
 
-#[derive(Debug, serde::Deserialize, Default)]
-pub(crate) struct AgencyData {
-    #[serde(default)]
-    abbreviation: Vec<Abbreviation>,
-    #[serde(default)]
-    ocr_place: Vec<OcrPlace>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct Abbreviation {
-    short: String,
-    full: String,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct OcrPlace {
-    printed: String,
-    real: String,
-}
-
-/// Parses an agency name file (`templates/agencies.toml`) of a template set.
-pub(crate) fn parse_agencies(
-    file: &str,
-    src: &str,
-) -> Result<AgencyData, crate::template::TemplateError> {
-    crate::template::parse(file, src)
-}
-
 /// The embedded set's agency name data. A defect in the set is reported by every record
 /// (`pipeline::analyze` fails them), so here it only means no names are normalised.
 fn agency_data() -> &'static AgencyData {
     static NONE: OnceLock<AgencyData> = OnceLock::new();
-    crate::template::TemplateSet::embedded()
-        .map(crate::template::TemplateSet::agencies)
+    TemplateSet::embedded()
+        .map(TemplateSet::agencies)
         .unwrap_or_else(|_| NONE.get_or_init(AgencyData::default))
 }
 

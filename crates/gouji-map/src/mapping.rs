@@ -11,31 +11,12 @@
 //! (text formats lose merged cells), its value cells are matched to the header columns
 //! in order.
 
-use crate::labels::{self, MATCH_THRESHOLD};
-use crate::number::{Parsed, parse_cell};
-use crate::template::{GroupDef, TableDef, Template};
-use gouji_doc::{Block, Document, Provenance, Table};
+pub use gouji_check::MappedCell;
+use gouji_check::template::{GroupDef, TableDef, Template};
+use gouji_doc::{Block, Document, Table};
+use gouji_model::labels::{self, MATCH_THRESHOLD};
+use gouji_model::number::{Parsed, parse_cell};
 use std::collections::{HashMap, HashSet};
-
-/// A table cell resolved to canonical keys.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MappedCell {
-    /// Table key.
-    pub table: String,
-    /// Row key.
-    pub row: String,
-    /// Column key.
-    pub col: String,
-    /// Cell text (whitespace-normalised, line breaks removed).
-    pub raw: String,
-    /// Parsed value.
-    pub parsed: Parsed,
-    /// Provenance.
-    pub at: Provenance,
-    /// The row or column key was inferred (template order or count), not read from a
-    /// printed label.
-    pub inferred: bool,
-}
 
 /// The result of mapping a document through a template.
 #[derive(Debug, Clone, Default)]
@@ -104,6 +85,29 @@ impl std::fmt::Display for MapWarning {
 }
 
 impl Mapping {
+    /// A guess never produces a finding: an OCR cell whose reading is uncertain
+    /// (`Meta::uncertain`: low confidence or digits that do not parse), or whose text is not
+    /// a number, is dropped from the mapping, so every rule (arithmetic, VALUE, narrative)
+    /// sees it as missing; a warning names it with its raw text.
+    pub fn drop_ocr_guesses(&mut self, meta: &gouji_doc::Meta) {
+        let uncertain: Vec<String> = meta.uncertain.iter().map(|p| p.to_string()).collect();
+        let mut warns = Vec::new();
+        self.cells.retain(|mc| {
+            let ocr = mc.at.page().is_some_and(|p| meta.ocr_pages.contains(&p));
+            let at = mc.at.to_string();
+            let guess = uncertain.contains(&at) || (ocr && matches!(mc.parsed, Parsed::Text));
+            if guess {
+                let message = format!(
+                    "{}.{}.{}: OCR cell at {at} reads {:?}, uncertain: reported missing",
+                    mc.table, mc.row, mc.col, mc.raw
+                );
+                warns.push(MapWarning::new(WarningCode::OcrUncertain, &mc.table, message).at(&at));
+            }
+            !guess
+        });
+        self.warnings.extend(warns);
+    }
+
     /// Whether any cell of `table` was found.
     pub fn has_table(&self, table: &str) -> bool {
         self.cells.iter().any(|c| c.table == table)
@@ -131,7 +135,7 @@ struct State {
 /// The row a table caption names, innermost bracketed part first:
 /// `行政诉讼（未经复议直接起诉）` → `suit_direct`. Markdown heading marks are dropped.
 fn caption_row(t: &TableDef, caption: &str) -> Option<String> {
-    let parts: Vec<String> = crate::number::fold_width(caption)
+    let parts: Vec<String> = gouji_model::number::fold_width(caption)
         .split(['(', ')', '[', ']', '【', '】', '、', ',', '，', ' '])
         .map(labels::core)
         .filter(|p| !p.is_empty())
@@ -1052,7 +1056,8 @@ fn map_row(ctx: &GridCtx, header: &Header, st: &mut State, r: usize) -> Vec<(usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::templates;
+    use gouji_check::template::templates;
+    use gouji_doc::Provenance;
     use gouji_doc::{GridBuilder, Paragraph};
 
     fn table_from(rows: &[&[&str]]) -> Table {

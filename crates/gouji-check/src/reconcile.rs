@@ -9,11 +9,11 @@
 //! and every rule that needs it is skipped. A rule whose cells were not printed at all is
 //! skipped too; the missing cells are reported once as MISSING-CELLS.
 
-use crate::mapping::{MappedCell, Mapping};
-use crate::number::{Parsed, fold_width};
+use crate::cells::MappedCell;
 use crate::template::{
     LazyRegex, Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind,
 };
+use gouji_model::number::{Parsed, fold_width};
 use gouji_model::{CellRef, Finding, Severity};
 use std::collections::{HashMap, HashSet};
 
@@ -48,10 +48,9 @@ struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    fn new(m: &'a Mapping) -> Self {
+    fn new(m: &'a [MappedCell]) -> Self {
         Cells {
             by_key: m
-                .cells
                 .iter()
                 .map(|c| ((c.table.as_str(), c.row.as_str(), c.col.as_str()), c))
                 .collect(),
@@ -72,6 +71,11 @@ impl<'a> Cells<'a> {
     fn printed(&self, t: &str, r: &str, c: &str) -> bool {
         self.by_key.contains_key(&(t, r, c))
     }
+}
+
+/// Whether any cell of `table` was found.
+fn has_table(m: &[MappedCell], table: &str) -> bool {
+    m.iter().any(|c| c.table == table)
 }
 
 fn cref(t: &str, r: &str, c: &str) -> CellRef {
@@ -97,16 +101,16 @@ fn finding(rule: &RuleDef, table: &str, row: &str, col: &str) -> Finding {
     }
 }
 
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
         format!("{v}")
     }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
 /// A sum rule instantiated on one column (per = col) or row (per = row).
@@ -131,7 +135,7 @@ impl<'t> Reconciler<'t> {
     }
 
     /// Evaluates every rule of the template.
-    pub fn run(&self, m: &Mapping, ctx: &Context<'_>) -> Vec<Finding> {
+    pub fn run(&self, m: &[MappedCell], ctx: &Context<'_>) -> Vec<Finding> {
         let cells = Cells::new(m);
         let sums = self.sum_instances(&cells);
         let totals: HashSet<(&str, String, String)> = sums
@@ -205,7 +209,7 @@ impl<'t> Reconciler<'t> {
     /// How many instances of the template's arithmetic identities (sum and balance
     /// rules) hold and how many fail over `m`, counting only instances whose cells are all
     /// printed numbers. Used to rank two readings of a table, never to change a value.
-    pub fn identity_tally(&self, m: &Mapping) -> (usize, usize) {
+    pub fn identity_tally(&self, m: &[MappedCell]) -> (usize, usize) {
         let cells = Cells::new(m);
         let num = |t: &str, r: &str, c: &str| match cells.get(t, r, c) {
             Val::Num(v) => Some(v),
@@ -476,8 +480,8 @@ impl<'t> Reconciler<'t> {
         }
     }
 
-    fn eval_value(&self, rule: &RuleDef, m: &Mapping, out: &mut Vec<Finding>) {
-        for mc in &m.cells {
+    fn eval_value(&self, rule: &RuleDef, m: &[MappedCell], out: &mut Vec<Finding>) {
+        for mc in m {
             let kind = self
                 .table(&mc.table)
                 .and_then(|t| t.col(&mc.col))
@@ -513,12 +517,12 @@ impl<'t> Reconciler<'t> {
         &self,
         rule: &RuleDef,
         cells: &Cells,
-        m: &Mapping,
+        m: &[MappedCell],
         out: &mut Vec<Finding>,
     ) {
         let mut missing = Missing::default();
         for t in &self.tpl.tables {
-            if m.has_table(&t.key) {
+            if has_table(m, &t.key) {
                 missing.scan_table(t, cells);
             } else {
                 missing.tables.push(t.key.clone());
@@ -782,10 +786,10 @@ impl<'t> Reconciler<'t> {
         out.push(f);
     }
 
-    fn eval_sections(&self, rule: &RuleDef, m: &Mapping, text: &str, out: &mut Vec<Finding>) {
+    fn eval_sections(&self, rule: &RuleDef, m: &[MappedCell], text: &str, out: &mut Vec<Finding>) {
         let mut absent = Vec::new();
         for s in &self.tpl.sections {
-            let by_table = s.table.as_deref().is_some_and(|t| m.has_table(t));
+            let by_table = s.table.as_deref().is_some_and(|t| has_table(m, t));
             if !by_table && section_start(text, s).is_none() {
                 absent.push(s.labels[0].clone());
             }
@@ -1042,26 +1046,23 @@ fn row_expected(t: &TableDef, r: &str, cells: &Cells) -> bool {
 mod tests {
     use super::*;
 
-    fn mapped(cells: &[(&str, &str, &str)]) -> Mapping {
-        Mapping {
-            cells: cells
-                .iter()
-                .map(|&(t, r, c)| MappedCell {
-                    table: t.into(),
-                    row: r.into(),
-                    col: c.into(),
-                    raw: "1".into(),
-                    parsed: Parsed::Number {
-                        value: 1.0,
-                        unit: None,
-                        note: None,
-                    },
-                    at: gouji_doc::Provenance::None,
-                    inferred: false,
-                })
-                .collect(),
-            ..Mapping::default()
-        }
+    fn mapped(cells: &[(&str, &str, &str)]) -> Vec<MappedCell> {
+        cells
+            .iter()
+            .map(|&(t, r, c)| MappedCell {
+                table: t.into(),
+                row: r.into(),
+                col: c.into(),
+                raw: "1".into(),
+                parsed: Parsed::Number {
+                    value: 1.0,
+                    unit: None,
+                    note: None,
+                },
+                at: gouji_doc::Provenance::None,
+                inferred: false,
+            })
+            .collect()
     }
 
     fn requests() -> &'static TableDef {

@@ -1,0 +1,21 @@
+#![forbid(unsafe_code)]
+//! The check stage of gouji: report templates as data and the rules evaluated on a
+//! mapped report.
+//!
+//! - [`template`]: the template set (families, tables, rules, sections, cross-year and
+//!   legacy rules, agency data), embedded from `templates/` or read from a directory.
+//! - [`reconcile`]: a family's rules over one report's canonical [`MappedCell`]s and
+//!   text.
+//! - [`legacy`]: the checks of pre-template reports over their 统计表 and paragraphs.
+//! - [`crossyear`]: rules across an agency's consecutive reports.
+//!
+//! Nothing here knows about document formats: the input is canonical cells (from
+//! `gouji-map`) and paragraph text.
+
+pub mod cells;
+pub mod crossyear;
+pub mod legacy;
+pub mod reconcile;
+pub mod template;
+
+pub use cells::MappedCell;
