@@ -373,7 +373,7 @@ fn balance_line(
     let mut first = None;
     for pick in &picks {
         let s = sides(pick)?;
-        if (s[0] - s[1]).abs() <= 1e-6 {
+        if crate::arith::close(s[0], s[1]) {
             return None;
         }
         first.get_or_insert(s);

@@ -315,7 +315,7 @@ fn breakdown(r: &Rule, g: &Group, cells: &[CellValue], out: &mut Vec<Finding>) {
     };
     let adds_up = |c: &[(f64, f64)], j: usize| {
         let (total, sum) = side(c, j);
-        (total - sum).abs() < 1e-6
+        crate::arith::close(total, sum)
     };
     for (j, col) in COLS.iter().enumerate() {
         if combos.iter().any(|c| adds_up(c, j)) {

@@ -9,9 +9,13 @@
 //! - [`legacy`]: the checks of pre-template reports over their 统计表 and paragraphs.
 //! - [`crossyear`]: rules across an agency's consecutive reports.
 //!
+//! Every evaluator compares sums by one policy ([`arith::close`]) and expands a rule's
+//! `group:KEY` rows by one function ([`template::TableDef::expand_rows`]).
+//!
 //! Nothing here knows about document formats: the input is canonical cells (from
 //! `gouji-map`) and paragraph text.
 
+pub mod arith;
 pub mod cells;
 pub mod crossyear;
 pub mod legacy;

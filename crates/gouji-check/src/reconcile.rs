@@ -9,6 +9,7 @@
 //! and every rule that needs it is skipped. A rule whose cells were not printed at all is
 //! skipped too; the missing cells are reported once as MISSING-CELLS.
 
+use crate::arith::close;
 use crate::cells::MappedCell;
 use crate::template::{
     LazyRegex, Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind,
@@ -99,10 +100,6 @@ fn finding(rule: &RuleDef, table: &str, row: &str, col: &str) -> Finding {
         expected_share_pct: None,
         found_share_pct: None,
     }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
 fn fmt_num(v: f64) -> String {
@@ -268,30 +265,9 @@ impl<'t> Reconciler<'t> {
         self.tpl.table(key)
     }
 
-    /// Expands a row list: `group:KEY` becomes the group's printed member rows, or its
-    /// single row when none is printed; rows the template lacks are dropped.
+    /// Expands a row list for column `col` ([`TableDef::expand_rows`]).
     fn expand_rows(&self, t: &TableDef, keys: &[String], col: &str, cells: &Cells) -> Vec<String> {
-        let mut out = Vec::new();
-        for k in keys {
-            if let Some(g) = k.strip_prefix("group:") {
-                let single = t.row_group(g).and_then(|g| g.single.clone());
-                let members: Vec<String> = t
-                    .rows
-                    .iter()
-                    .filter(|r| r.group.as_deref() == Some(g) && Some(&r.key) != single.as_ref())
-                    .map(|r| r.key.clone())
-                    .collect();
-                let any_member = members.iter().any(|r| cells.printed(&t.key, r, col));
-                if any_member || single.is_none() {
-                    out.extend(members);
-                } else if let Some(s) = single {
-                    out.push(s);
-                }
-            } else if t.row(k).is_some() {
-                out.push(k.clone());
-            }
-        }
-        out
+        t.expand_rows(keys, |r| cells.printed(&t.key, r, col))
     }
 
     fn sum_instances(&self, cells: &Cells) -> Vec<SumInstance<'t>> {

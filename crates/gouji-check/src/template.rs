@@ -174,6 +174,34 @@ impl TableDef {
         self.cols.iter().filter(|c| !c.optional)
     }
 
+    /// The rows a rule's row list stands for, given which rows the report printed: a
+    /// `group:KEY` is the group's member rows when any of them is printed (or the group
+    /// has no single row), else the group's single row (gk2021's （六） printed as one
+    /// row); a plain key is itself. Keys the table lacks are dropped. The one expansion
+    /// every evaluator uses (the reconciler, and the flattened-text splitter choosing
+    /// among readings), so that they agree on what a rule sums.
+    pub fn expand_rows(&self, keys: &[String], printed: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for k in keys {
+            if let Some(g) = k.strip_prefix("group:") {
+                let single = self.row_group(g).and_then(|g| g.single.as_deref());
+                let members = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.group.as_deref() == Some(g) && Some(r.key.as_str()) != single)
+                    .map(|r| r.key.as_str());
+                let any_member = members.clone().any(&printed);
+                match single {
+                    Some(s) if !any_member => out.push(s.to_string()),
+                    _ => out.extend(members.map(str::to_string)),
+                }
+            } else if self.row(k).is_some() {
+                out.push(k.clone());
+            }
+        }
+        out
+    }
+
     /// Whether `row` has column `col`.
     pub fn row_has_col(&self, row: &str, col: &str) -> bool {
         match self.row(row).and_then(|r| r.cols.as_ref()) {
@@ -986,6 +1014,28 @@ mod tests {
         let e = fails(with("rules.toml", &bad));
         assert_eq!(e.file(), "rules.toml", "{e}");
         assert!(e.to_string().contains("no family has"), "{e}");
+    }
+
+    /// The one `group:` expansion: gk2021's （六） stands for its three sub-rows once any
+    /// of them is printed, and for its single row `other` when none is.
+    #[test]
+    fn a_group_is_its_members_or_its_single_row() {
+        let t = templates().unwrap()[0].table("requests").unwrap();
+        let keys = [
+            "granted".to_string(),
+            "group:other".to_string(),
+            "nope".to_string(),
+        ];
+        assert_eq!(t.expand_rows(&keys, |_| false), ["granted", "other"]);
+        assert_eq!(
+            t.expand_rows(&keys, |r| r == "other_misc"),
+            [
+                "granted",
+                "other_no_correction",
+                "other_no_fee",
+                "other_misc"
+            ]
+        );
     }
 
     #[test]

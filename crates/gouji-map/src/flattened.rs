@@ -15,6 +15,7 @@
 //! [`crate::mapping`] never maps by position).
 
 use crate::mapping::{MapWarning, MappedCell, Mapping, WarningCode};
+use gouji_check::arith::close;
 use gouji_check::template::{Per, RuleKind, TableDef, Template, ValueKind};
 use gouji_doc::{Document, Provenance};
 use gouji_model::labels::{MATCH_THRESHOLD, similarity};
@@ -368,7 +369,7 @@ fn dfs(
                 .iter()
                 .filter_map(|&p| cur.get(p).map(|x| x.value))
                 .sum();
-            (s - v).abs() < 1e-6
+            close(s, v)
         });
         let cont = !sums_ok || dfs(run, shape, end, cur, out, budget);
         cur.pop();
@@ -427,30 +428,14 @@ struct ColRule {
 fn col_rules(tpl: &Template, t: &TableDef, found: &HashSet<usize>) -> Vec<ColRule> {
     let idx = |key: &str| t.rows.iter().position(|r| r.key == key);
     let present = |key: &str| idx(key).filter(|i| found.contains(i));
-    // `group:KEY`: the group's printed member rows, else its single row.
-    let expand = |part: &str| -> Option<Vec<usize>> {
-        if let Some(g) = part.strip_prefix("group:") {
-            let members: Vec<usize> = t
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(i, r)| r.group.as_deref() == Some(g) && found.contains(i))
-                .map(|(i, _)| i)
-                .collect();
-            if !members.is_empty() {
-                return Some(members);
-            }
-            let single = t.row_group(g).and_then(|gd| gd.single.as_deref())?;
-            return present(single).map(|i| vec![i]);
-        }
-        present(part).map(|i| vec![i])
-    };
+    // The rows the rule sums, as the reconciler expands them; every one must have been
+    // found, or the rule constrains nothing here.
+    let printed = |key: &str| present(key).is_some();
     let side = |keys: &[String]| -> Option<Vec<usize>> {
-        let mut v = Vec::new();
-        for k in keys {
-            v.extend(expand(k)?);
-        }
-        Some(v)
+        t.expand_rows(keys, printed)
+            .iter()
+            .map(|k| present(k))
+            .collect::<Option<Vec<usize>>>()
     };
     let mut out = Vec::new();
     for rule in &tpl.rules {
@@ -605,7 +590,7 @@ impl Joint<'_> {
                         .map(|p| p.value)
                         .sum()
                 };
-                (side(&r.lhs) - side(&r.rhs)).abs() < 1e-6
+                close(side(&r.lhs), side(&r.rhs))
             })
         })
     }
