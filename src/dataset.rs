@@ -120,8 +120,8 @@ pub fn sum_sides(rec: &Record, f: &Finding) -> Option<String> {
         let vs: Option<Vec<String>> = cells.iter().map(value).collect();
         Some(vs?.join(" + "))
     };
-    let split = match rule.kind {
-        RuleKind::Balance => rule.lhs.len(),
+    let split = match rule.kind() {
+        RuleKind::Balance => rule.identity()?.lhs.len(),
         // The parts come first and the total last (see reconcile::eval_sum).
         RuleKind::Sum if f.found.is_some() => f.cells.len().checked_sub(1)?,
         _ => return None,

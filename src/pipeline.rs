@@ -343,7 +343,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
     };
     mapping.drop_ocr_guesses(&doc.meta);
     record.findings = Reconciler::new(tpl).run(&mapping.cells, &ctx);
-    if !ctx.text_complete && tpl.rules.iter().any(|r| r.kind == RuleKind::Sections) {
+    if !ctx.text_complete && tpl.rules.iter().any(|r| r.kind() == RuleKind::Sections) {
         record.warnings.push(
             "sections not checked: OCR reads only the tables of scanned pages, not their headings"
                 .into(),

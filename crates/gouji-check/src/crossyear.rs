@@ -5,60 +5,31 @@
 //! rules need plus a fingerprint of their tables, so a batch of any size is checked in
 //! one streaming pass over its records with small memory per report.
 
-use crate::template::{TemplateError, TemplateSet};
-use gouji_model::{CellRef, Finding, Record, Severity};
+use crate::rules::{Check, Identity, Instance, Rule, Same};
+use crate::template::{Per, RuleDef, TemplateError, TemplateSet};
+use gouji_model::{CellRef, Finding, Record};
 use serde::Deserialize;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Balance,
-    Same,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Per {
-    Col,
-    Row,
-}
-
-/// One cross-year rule.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct CrossRule {
-    id: String,
-    kind: Kind,
-    severity: Severity,
-    message: String,
-    #[serde(default)]
-    table: Option<String>,
-    #[serde(default)]
-    templates: Option<Vec<String>>,
-    #[serde(default)]
-    per: Option<Per>,
-    #[serde(default)]
-    rows: Vec<String>,
-    #[serde(default)]
-    lhs: Vec<String>,
-    #[serde(default)]
-    rhs: Vec<String>,
-    #[serde(default)]
-    tables: Vec<String>,
-    #[serde(default)]
-    min_nonzero: usize,
-}
-
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CrossFile {
-    cross: Vec<CrossRule>,
+    cross: Vec<RuleDef>,
 }
+
+/// A cross-year rule: a `balance` with `prev:` terms or a `same`, parsed like every
+/// other rule ([`Rule::from_def`]).
+pub(crate) type CrossRule = Rule;
 
 /// Parses a cross-year rule file (`templates/cross.toml`) of a template set.
 pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<CrossRule>, TemplateError> {
-    crate::template::parse::<CrossFile>(file, src).map(|f| f.cross)
+    crate::template::parse::<CrossFile>(file, src)?
+        .cross
+        .into_iter()
+        .map(|d| Rule::from_def(file, d, true))
+        .collect()
 }
 
 /// The embedded set's cross-year rules. A defect in the set is reported by every record
@@ -104,9 +75,9 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
     let mut alternatives = HashMap::new();
     let mut fingerprints = Vec::new();
     for rule in rules() {
-        match rule.kind {
-            Kind::Balance => {
-                let Some(t) = &rule.table else { continue };
+        match &rule.check {
+            Check::Identity(identity) => {
+                let t = &identity.table;
                 for c in r.cells.iter().filter(|c| &c.table == t) {
                     if let Some(v) = c.value {
                         cells.insert((c.table.clone(), c.row.clone(), c.col.clone()), v);
@@ -124,11 +95,11 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
                     }
                 }
             }
-            Kind::Same => {
+            Check::Same(same) => {
                 let mut h = DefaultHasher::new();
                 let mut nonzero = 0;
                 let mut n = 0;
-                for c in r.cells.iter().filter(|c| rule.tables.contains(&c.table)) {
+                for c in r.cells.iter().filter(|c| same.tables.contains(&c.table)) {
                     (&c.table, &c.row, &c.col).hash(&mut h);
                     c.value.map(f64::to_bits).hash(&mut h);
                     nonzero += usize::from(c.value.is_some_and(|v| v != 0.0));
@@ -140,6 +111,7 @@ pub fn summarize(r: &Record, line: u64) -> Option<YearSummary> {
                     (h.finish(), nonzero)
                 });
             }
+            _ => {}
         }
     }
     Some(YearSummary {
@@ -167,13 +139,7 @@ pub struct CrossFinding {
     pub finding: Finding,
 }
 
-fn term(t: &str) -> (bool, bool, &str) {
-    let (neg, t) = t.strip_prefix('-').map_or((false, t), |r| (true, r));
-    let (prev, t) = t.strip_prefix("prev:").map_or((false, t), |r| (true, r));
-    (neg, prev, t)
-}
-
-fn applies(rule: &CrossRule, s: &YearSummary) -> bool {
+fn applies(rule: &Rule, s: &YearSummary) -> bool {
     rule.templates
         .as_ref()
         .is_none_or(|t| t.iter().any(|x| x == &s.template))
@@ -195,14 +161,15 @@ pub fn check(reports: &[YearSummary]) -> Vec<CrossFinding> {
             if !applies(rule, cur) || !applies(rule, prev) {
                 continue;
             }
-            match rule.kind {
-                Kind::Balance => balance(rule, cur, prev, &mut out),
-                Kind::Same => {
-                    let idx = rules()[..k].iter().filter(|r| r.kind == Kind::Same).count();
+            match &rule.check {
+                Check::Identity(identity) => balance(rule, identity, cur, prev, &mut out),
+                Check::Same(Same { min_nonzero, .. }) => {
+                    let is_same = |r: &Rule| matches!(r.check, Check::Same(_));
+                    let idx = rules()[..k].iter().filter(|r| is_same(r)).count();
                     let (a, b) = (cur.fingerprints.get(idx), prev.fingerprints.get(idx));
                     if let (Some(&(fa, nz)), Some(&(fb, _))) = (a, b)
                         && fa == fb
-                        && nz >= rule.min_nonzero
+                        && nz >= *min_nonzero
                     {
                         out.push(CrossFinding {
                             line: cur.line,
@@ -212,6 +179,7 @@ pub fn check(reports: &[YearSummary]) -> Vec<CrossFinding> {
                         });
                     }
                 }
+                _ => {}
             }
         }
     }
@@ -219,7 +187,7 @@ pub fn check(reports: &[YearSummary]) -> Vec<CrossFinding> {
 }
 
 fn new_finding(
-    rule: &CrossRule,
+    rule: &Rule,
     table: Option<&str>,
     row: Option<&str>,
     col: Option<&str>,
@@ -254,10 +222,14 @@ enum Operand {
     Alt(usize, String),
 }
 
-fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Vec<CrossFinding>) {
-    let Some(t) = rule.table.as_deref() else {
-        return;
-    };
+fn balance(
+    rule: &Rule,
+    identity: &Identity,
+    cur: &YearSummary,
+    prev: &YearSummary,
+    out: &mut Vec<CrossFinding>,
+) {
+    let t = identity.table.as_str();
     // Lines of the rule: the listed rows, or every row (per = "row" without `rows`, for
     // tables whose rows are the report's own labels) or column printed in this report.
     let printed = |pick: fn(&(String, String, String)) -> &String| {
@@ -267,7 +239,7 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
             .filter(|k| k.0 == t)
             .map(|k| pick(k).clone())
             .collect();
-        if matches!(rule.per, Some(Per::Row)) {
+        if identity.per == Per::Row {
             v.extend(
                 cur.alternatives
                     .keys()
@@ -279,13 +251,15 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
         v.dedup();
         v
     };
-    let lines: Vec<String> = match rule.per {
-        Some(Per::Row) if rule.rows.is_empty() => printed(|k| &k.1),
-        Some(Per::Row) => rule.rows.clone(),
-        _ => printed(|k| &k.2),
+    let lines: Vec<String> = match identity.per {
+        Per::Row if identity.lines.is_empty() => printed(|k| &k.1),
+        Per::Row => identity.lines.clone(),
+        Per::Col => printed(|k| &k.2),
     };
     for line in &lines {
-        if let Some(f) = balance_line(rule, t, line, cur, prev) {
+        // The report's own keys: no template table to expand them against.
+        let inst = identity.on_line(line, |k| vec![k.to_string()]);
+        if let Some(f) = balance_line(rule, t, &inst, cur, prev) {
             out.push(CrossFinding {
                 line: cur.line,
                 input: cur.input.clone(),
@@ -296,45 +270,41 @@ fn balance(rule: &CrossRule, cur: &YearSummary, prev: &YearSummary, out: &mut Ve
     }
 }
 
-/// One instance of a balance rule. Rows read several ways are tried in every reading
-/// (one reading per row and year): the finding stands only when none balances.
+/// One instance of a balance rule over this year's and last year's cells. Rows read
+/// several ways are tried in every reading (one reading per row and year): the finding
+/// stands only when none balances.
 fn balance_line(
-    rule: &CrossRule,
+    rule: &Rule,
     t: &str,
-    line: &str,
+    inst: &Instance,
     cur: &YearSummary,
     prev: &YearSummary,
 ) -> Option<Finding> {
     let mut terms: Vec<Vec<(bool, Operand)>> = Vec::new();
     let mut alts: Vec<(bool, String)> = Vec::new();
     let mut refs: Vec<CellRef> = Vec::new();
-    for terms_of_side in [&rule.lhs, &rule.rhs] {
+    for cells in [&inst.lhs, &inst.rhs] {
         let mut side = Vec::new();
-        for term_s in terms_of_side {
-            let (neg, is_prev, key) = term(term_s);
-            let (row, col) = match rule.per {
-                Some(Per::Row) => (line, key),
-                _ => (key, line),
-            };
-            let src = if is_prev { prev } else { cur };
-            let cell = (t.to_string(), row.to_string(), col.to_string());
+        for c in cells {
+            let src = if c.prev { prev } else { cur };
+            let cell = (t.to_string(), c.row.clone(), c.col.clone());
             let op = if let Some(v) = src.cells.get(&cell) {
                 Operand::Known(*v)
             } else if src
                 .alternatives
-                .contains_key(&(t.to_string(), row.to_string()))
+                .contains_key(&(t.to_string(), c.row.clone()))
             {
-                let k = (is_prev, row.to_string());
+                let k = (c.prev, c.row.clone());
                 let i = alts.iter().position(|a| *a == k).unwrap_or_else(|| {
                     alts.push(k);
                     alts.len() - 1
                 });
-                Operand::Alt(i, col.to_string())
+                Operand::Alt(i, c.col.clone())
             } else {
                 return None;
             };
-            side.push((neg, op));
-            if !is_prev {
+            side.push((c.neg, op));
+            if !c.prev {
                 refs.push(cell);
             }
         }
@@ -379,11 +349,15 @@ fn balance_line(
         first.get_or_insert(s);
     }
     let s = first?;
-    let (row, col) = match rule.per {
-        Some(Per::Row) => (line, term(&rule.lhs[0]).2),
-        _ => (term(&rule.lhs[0]).2, line),
-    };
-    let mut f = new_finding(rule, Some(t), Some(row), Some(col), cur, prev);
+    let anchor = inst.anchor()?;
+    let mut f = new_finding(
+        rule,
+        Some(t),
+        Some(&anchor.row),
+        Some(&anchor.col),
+        cur,
+        prev,
+    );
     if alts.is_empty() {
         f.expected = Some(s[1]);
         f.found = Some(s[0]);

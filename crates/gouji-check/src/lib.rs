@@ -4,6 +4,8 @@
 //!
 //! - [`template`]: the template set (families, tables, rules, sections, cross-year and
 //!   legacy rules, agency data), embedded from `templates/` or read from a directory.
+//! - [`rules`]: every rule parsed by its kind; the arithmetic ones compiled into
+//!   per-line instances that all evaluators share.
 //! - [`reconcile`]: a family's rules over one report's canonical [`MappedCell`]s and
 //!   text.
 //! - [`legacy`]: the checks of pre-template reports over their 统计表 and paragraphs.
@@ -20,6 +22,7 @@ pub mod cells;
 pub mod crossyear;
 pub mod legacy;
 pub mod reconcile;
+pub mod rules;
 pub mod template;
 
 pub use cells::MappedCell;

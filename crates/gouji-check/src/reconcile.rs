@@ -11,9 +11,8 @@
 
 use crate::arith::close;
 use crate::cells::MappedCell;
-use crate::template::{
-    LazyRegex, Per, RuleDef, RuleKind, SectionDef, TableDef, Template, ValueKind,
-};
+use crate::rules::{Check, Form, Identity, Instance, Narrative, Rule, SectionMentions, Share};
+use crate::template::{LazyRegex, SectionDef, TableDef, Template, ValueKind};
 use gouji_model::number::{Parsed, fold_width};
 use gouji_model::{CellRef, Finding, Severity};
 use std::collections::{HashMap, HashSet};
@@ -83,7 +82,7 @@ fn cref(t: &str, r: &str, c: &str) -> CellRef {
     (t.to_string(), r.to_string(), c.to_string())
 }
 
-fn finding(rule: &RuleDef, table: &str, row: &str, col: &str) -> Finding {
+fn finding(rule: &Rule, table: &str, row: &str, col: &str) -> Finding {
     Finding {
         rule: rule.id.clone(),
         severity: rule.severity,
@@ -112,12 +111,22 @@ fn fmt_num(v: f64) -> String {
 
 /// A sum rule instantiated on one column (per = col) or row (per = row).
 struct SumInstance<'r> {
-    rule: &'r RuleDef,
+    rule: &'r Rule,
     table: &'r str,
     /// (row, col) of the target.
     target: (String, String),
     /// (row, col) of the parts.
     parts: Vec<(String, String)>,
+}
+
+/// What a text rule reads of the report: the rule, the cells, the sum instances (for
+/// totals printed blank) and the squashed running text.
+#[derive(Clone, Copy)]
+struct Eval<'a> {
+    rule: &'a Rule,
+    cells: &'a Cells<'a>,
+    sums: &'a [SumInstance<'a>],
+    text: &'a str,
 }
 
 /// The reconciler for one template.
@@ -143,26 +152,48 @@ impl<'t> Reconciler<'t> {
         let mut missing_total_done: HashSet<(String, String, String)> = HashSet::new();
         let text = squash(ctx.text);
         for rule in &self.tpl.rules {
-            match rule.kind {
-                RuleKind::Sum => {
+            match &rule.check {
+                Check::Identity(i) if i.form == Form::Sum => {
                     for s in sums.iter().filter(|s| std::ptr::eq(s.rule, rule)) {
                         self.eval_sum(s, &cells, &totals, &mut out, &mut missing_total_done);
                     }
                 }
-                RuleKind::Balance => self.eval_balance(rule, &cells, &totals, &mut out),
-                RuleKind::Value => self.eval_value(rule, m, &mut out),
-                RuleKind::MissingTotal => {}
-                RuleKind::MissingCells => self.eval_missing_cells(rule, &cells, m, &mut out),
-                RuleKind::Narrative => self.eval_narrative(rule, &cells, &sums, &text, &mut out),
-                RuleKind::Share => self.eval_share(rule, &cells, &sums, &text, &mut out),
-                RuleKind::SectionMentions => {
-                    self.eval_section_mentions(rule, &cells, &sums, &text, &mut out)
+                Check::Identity(i) => self.eval_balance(rule, i, &cells, &totals, &mut out),
+                Check::Value => self.eval_value(rule, m, &mut out),
+                Check::MissingTotal | Check::Same(_) => {}
+                Check::MissingCells => self.eval_missing_cells(rule, &cells, m, &mut out),
+                Check::Narrative(n) => {
+                    let e = Eval {
+                        rule,
+                        cells: &cells,
+                        sums: &sums,
+                        text: &text,
+                    };
+                    self.eval_narrative(&e, n, &mut out)
                 }
-                RuleKind::Sections if ctx.text_complete => {
+                Check::Share(sh) => {
+                    let e = Eval {
+                        rule,
+                        cells: &cells,
+                        sums: &sums,
+                        text: &text,
+                    };
+                    self.eval_share(&e, sh, &mut out)
+                }
+                Check::SectionMentions(sm) => {
+                    let e = Eval {
+                        rule,
+                        cells: &cells,
+                        sums: &sums,
+                        text: &text,
+                    };
+                    self.eval_section_mentions(&e, sm, &mut out)
+                }
+                Check::Sections if ctx.text_complete => {
                     self.eval_sections(rule, m, &text, &mut out)
                 }
-                RuleKind::Sections => {}
-                RuleKind::TemplateYear => {
+                Check::Sections => {}
+                Check::TemplateYear => {
                     if let Some(y) = ctx.year
                         && (y < self.tpl.years[0] || y > self.tpl.years[1])
                     {
@@ -193,7 +224,7 @@ impl<'t> Reconciler<'t> {
             .tpl
             .rules
             .iter()
-            .find(|r| r.kind == RuleKind::MissingTotal);
+            .find(|r| matches!(r.check, Check::MissingTotal));
         out.retain(|f| f.rule != "MISSING-TOTAL" || mt.is_some());
         if let Some(mt) = mt {
             for f in out.iter_mut().filter(|f| f.rule == "MISSING-TOTAL") {
@@ -208,57 +239,50 @@ impl<'t> Reconciler<'t> {
     /// printed numbers. Used to rank two readings of a table, never to change a value.
     pub fn identity_tally(&self, m: &[MappedCell]) -> (usize, usize) {
         let cells = Cells::new(m);
-        let num = |t: &str, r: &str, c: &str| match cells.get(t, r, c) {
-            Val::Num(v) => Some(v),
-            _ => None,
-        };
         let (mut holds, mut fails) = (0, 0);
-        for s in self.sum_instances(&cells) {
-            let Some(target) = num(s.table, &s.target.0, &s.target.1) else {
-                continue;
+        for (t, inst) in self.identity_instances(&cells) {
+            let side = |terms: &[crate::rules::CellTerm]| -> Option<f64> {
+                terms
+                    .iter()
+                    .map(|c| match cells.get(t, &c.row, &c.col) {
+                        Val::Num(v) if c.neg => Some(-v),
+                        Val::Num(v) => Some(v),
+                        _ => None,
+                    })
+                    .sum()
             };
-            let parts: Option<Vec<f64>> = s.parts.iter().map(|(r, c)| num(s.table, r, c)).collect();
-            let Some(parts) = parts.filter(|p| !p.is_empty()) else {
+            if inst.rhs.is_empty() {
                 continue;
-            };
-            if close(target, parts.iter().sum()) {
-                holds += 1;
-            } else {
-                fails += 1;
             }
-        }
-        for rule in self
-            .tpl
-            .rules
-            .iter()
-            .filter(|r| r.kind == RuleKind::Balance)
-        {
-            let Some(tk) = &rule.table else { continue };
-            let Some(t) = self.table(tk) else { continue };
-            let per = rule.per.unwrap_or(Per::Col);
-            let lines: Vec<&String> = match per {
-                Per::Col => t.cols.iter().map(|c| &c.key).collect(),
-                Per::Row => t.rows.iter().map(|r| &r.key).collect(),
-            };
-            for line in lines {
-                let side = |keys: &[String]| -> Option<f64> {
-                    keys.iter()
-                        .map(|k| match per {
-                            Per::Col => num(tk, k, line),
-                            Per::Row => num(tk, line, k),
-                        })
-                        .sum()
-                };
-                if let (Some(a), Some(b)) = (side(&rule.lhs), side(&rule.rhs)) {
-                    if close(a, b) {
-                        holds += 1;
-                    } else {
-                        fails += 1;
-                    }
+            if let (Some(a), Some(b)) = (side(&inst.lhs), side(&inst.rhs)) {
+                if close(a, b) {
+                    holds += 1;
+                } else {
+                    fails += 1;
                 }
             }
         }
         (holds, fails)
+    }
+
+    /// Every instance of the template's identities (sum and balance rules) on this
+    /// report, with its table: `group:` terms expanded by what the report printed.
+    fn identity_instances<'c>(
+        &'c self,
+        cells: &'c Cells,
+    ) -> impl Iterator<Item = (&'t str, Instance)> + 'c {
+        self.tpl
+            .rules
+            .iter()
+            .filter_map(Rule::identity)
+            .flat_map(move |i| {
+                let t = self.table(&i.table);
+                let insts = t.map_or_else(Vec::new, |t| {
+                    i.instances(t, |r, c| cells.printed(&t.key, r, c))
+                });
+                let key: Option<&'t str> = t.map(|t| t.key.as_str());
+                insts.into_iter().filter_map(move |inst| Some((key?, inst)))
+            })
     }
 
     fn table(&self, key: &str) -> Option<&'t TableDef> {
@@ -272,45 +296,27 @@ impl<'t> Reconciler<'t> {
 
     fn sum_instances(&self, cells: &Cells) -> Vec<SumInstance<'t>> {
         let mut out = Vec::new();
-        for rule in self.tpl.rules.iter().filter(|r| r.kind == RuleKind::Sum) {
-            let (Some(tk), Some(target)) = (&rule.table, &rule.target) else {
+        for rule in &self.tpl.rules {
+            let Some(i) = rule.identity().filter(|i| i.form == Form::Sum) else {
                 continue;
             };
-            let Some(t) = self.table(tk) else { continue };
-            match rule.per.unwrap_or(Per::Col) {
-                Per::Col => {
-                    if t.row(target).is_none() {
-                        continue;
-                    }
-                    for c in &t.cols {
-                        let parts = self.expand_rows(t, &rule.parts, &c.key, cells);
-                        out.push(SumInstance {
-                            rule,
-                            table: tk,
-                            target: (target.clone(), c.key.clone()),
-                            parts: parts.into_iter().map(|r| (r, c.key.clone())).collect(),
-                        });
-                    }
-                }
-                Per::Row => {
-                    if t.col(target).is_none() {
-                        continue;
-                    }
-                    for r in &t.rows {
-                        let parts = rule
-                            .parts
-                            .iter()
-                            .filter(|c| t.col(c).is_some())
-                            .map(|c| (r.key.clone(), c.clone()))
-                            .collect();
-                        out.push(SumInstance {
-                            rule,
-                            table: tk,
-                            target: (r.key.clone(), target.clone()),
-                            parts,
-                        });
-                    }
-                }
+            let Some(t) = self.table(&i.table) else {
+                continue;
+            };
+            for inst in i.instances(t, |r, c| cells.printed(&t.key, r, c)) {
+                let Some(target) = inst.anchor() else {
+                    continue;
+                };
+                out.push(SumInstance {
+                    rule,
+                    table: &t.key,
+                    target: (target.row.clone(), target.col.clone()),
+                    parts: inst
+                        .rhs
+                        .iter()
+                        .map(|c| (c.row.clone(), c.col.clone()))
+                        .collect(),
+                });
             }
         }
         out
@@ -397,66 +403,62 @@ impl<'t> Reconciler<'t> {
 
     fn eval_balance(
         &self,
-        rule: &RuleDef,
+        rule: &Rule,
+        identity: &Identity,
         cells: &Cells,
         totals: &HashSet<(&str, String, String)>,
         out: &mut Vec<Finding>,
     ) {
-        let Some(tk) = &rule.table else { return };
-        let Some(t) = self.table(tk) else { return };
-        let lines: Vec<String> = match rule.per.unwrap_or(Per::Col) {
-            Per::Col => t.cols.iter().map(|c| c.key.clone()).collect(),
-            Per::Row => t.rows.iter().map(|r| r.key.clone()).collect(),
+        let Some(t) = self.table(&identity.table) else {
+            return;
         };
-        'line: for line in &lines {
-            let key = |k: &String| -> (String, String) {
-                match rule.per.unwrap_or(Per::Col) {
-                    Per::Col => (k.clone(), line.clone()),
-                    Per::Row => (line.clone(), k.clone()),
-                }
-            };
+        let tk = t.key.as_str();
+        'line: for inst in identity.instances(t, |r, c| cells.printed(tk, r, c)) {
             let mut sides = [0.0f64; 2];
             let mut refs = Vec::new();
-            for (side, keys) in [&rule.lhs, &rule.rhs].into_iter().enumerate() {
-                for k in keys {
-                    let (r, c) = key(k);
-                    match cells.get(tk, &r, &c) {
+            for (side, terms) in [&inst.lhs, &inst.rhs].into_iter().enumerate() {
+                for c in terms {
+                    let (r, col) = (&c.row, &c.col);
+                    match cells.get(tk, r, col) {
                         Val::Missing | Val::Bad => continue 'line,
-                        Val::Blank if totals.contains(&(tk.as_str(), r.clone(), c.clone())) => {
+                        Val::Blank if totals.contains(&(tk, r.clone(), col.clone())) => {
                             continue 'line;
                         }
                         Val::Blank => {}
-                        Val::Num(v) => sides[side] += v,
+                        Val::Num(v) => sides[side] += if c.neg { -v } else { v },
                     }
-                    refs.push(cref(tk, &r, &c));
+                    refs.push(cref(tk, r, col));
                 }
             }
+            let Some(anchor_cell) = inst.anchor() else {
+                continue;
+            };
             if !close(sides[0], sides[1]) {
                 // Anchored on the first left-hand cell: what it would have to be for the
                 // balance to hold, against what is printed.
-                let (ar, ac) = key(&rule.lhs[0]);
-                let anchor = match cells.get(tk, &ar, &ac) {
+                let (ar, ac) = (&anchor_cell.row, &anchor_cell.col);
+                let anchor = match cells.get(tk, ar, ac) {
                     Val::Num(v) => v,
                     _ => 0.0,
                 };
-                let mut f = finding(rule, tk, &ar, &ac);
+                let mut f = finding(rule, tk, ar, ac);
                 f.expected = Some(sides[1] - (sides[0] - anchor));
                 f.found = Some(anchor);
                 f.cells = refs;
                 f.message = format!(
                     "{}: {} 列 {} ≠ {}",
                     rule.message,
-                    line,
+                    inst.line,
                     fmt_num(sides[0]),
                     fmt_num(sides[1])
                 );
-                f.at = self.at(cells, tk, &ar, &ac);
+                f.at = self.at(cells, tk, ar, ac);
                 out.push(f);
             }
         }
     }
 
-    fn eval_value(&self, rule: &RuleDef, m: &[MappedCell], out: &mut Vec<Finding>) {
+    fn eval_value(&self, rule: &Rule, m: &[MappedCell], out: &mut Vec<Finding>) {
         for mc in m {
             let kind = self
                 .table(&mc.table)
@@ -491,7 +493,7 @@ impl<'t> Reconciler<'t> {
 
     fn eval_missing_cells(
         &self,
-        rule: &RuleDef,
+        rule: &Rule,
         cells: &Cells,
         m: &[MappedCell],
         out: &mut Vec<Finding>,
@@ -562,18 +564,17 @@ impl<'t> Reconciler<'t> {
         (!used.is_empty()).then_some((total, used))
     }
 
-    fn eval_narrative(
-        &self,
-        rule: &RuleDef,
-        cells: &Cells,
-        sums: &[SumInstance],
-        text: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        let Some(t) = rule.table.as_deref().and_then(|k| self.table(k)) else {
+    fn eval_narrative(&self, e: &Eval, n: &Narrative, out: &mut Vec<Finding>) {
+        let Eval {
+            rule,
+            cells,
+            sums,
+            text,
+        } = *e;
+        let Some(t) = self.table(&n.table) else {
             return;
         };
-        let readings: Vec<(f64, Vec<(String, String)>)> = rule
+        let readings: Vec<(f64, Vec<(String, String)>)> = n
             .readings
             .iter()
             .filter_map(|r| self.reading(cells, sums, t, r))
@@ -582,14 +583,13 @@ impl<'t> Reconciler<'t> {
             return;
         };
         let mut seen = HashSet::new();
-        for re in rule.compiled.iter().filter_map(LazyRegex::get) {
+        for re in n.patterns.iter().filter_map(LazyRegex::get) {
             for caps in re.captures_iter(text) {
                 let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
                     continue;
                 };
                 let clause = clause_around(text, whole.start(), whole.end());
-                if rule
-                    .compiled_unless
+                if n.unless
                     .iter()
                     .filter_map(LazyRegex::get)
                     .any(|u| u.is_match(clause))
@@ -625,27 +625,23 @@ impl<'t> Reconciler<'t> {
         }
     }
 
-    fn eval_share(
-        &self,
-        rule: &RuleDef,
-        cells: &Cells,
-        sums: &[SumInstance],
-        text: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        let (Some(t), Some(re)) = (
-            rule.table.as_deref().and_then(|k| self.table(k)),
-            rule.compiled_share.as_ref().and_then(LazyRegex::get),
-        ) else {
+    fn eval_share(&self, e: &Eval, sh: &Share, out: &mut Vec<Finding>) {
+        let Eval {
+            rule,
+            cells,
+            sums,
+            text,
+        } = *e;
+        let (Some(t), Some(re)) = (self.table(&sh.table), sh.regex.get()) else {
             return;
         };
-        let denoms: Vec<f64> = rule
+        let denoms: Vec<f64> = sh
             .denominators
             .iter()
             .filter_map(|d| self.reading(cells, sums, t, d).map(|x| x.0))
             .filter(|d| *d > 0.0)
             .collect();
-        let ncat = rule.categories.len();
+        let ncat = sh.categories.len();
         for caps in re.captures_iter(text) {
             let Some(k) = (1..=ncat).find(|&i| caps.get(i).is_some()) else {
                 continue;
@@ -661,7 +657,7 @@ impl<'t> Reconciler<'t> {
             ) else {
                 continue;
             };
-            let cat = &rule.categories[k - 1];
+            let cat = &sh.categories[k - 1];
             let Some((sum, used)) = self.reading(
                 cells,
                 sums,
@@ -723,19 +719,14 @@ impl<'t> Reconciler<'t> {
         }
     }
 
-    fn eval_section_mentions(
-        &self,
-        rule: &RuleDef,
-        cells: &Cells,
-        sums: &[SumInstance],
-        text: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        let (Some(t), Some(when), Some(sec)) = (
-            rule.table.as_deref().and_then(|k| self.table(k)),
-            &rule.when,
-            &rule.section,
-        ) else {
+    fn eval_section_mentions(&self, e: &Eval, sm: &SectionMentions, out: &mut Vec<Finding>) {
+        let Eval {
+            rule,
+            cells,
+            sums,
+            text,
+        } = *e;
+        let (Some(t), when, sec) = (self.table(&sm.table), &sm.when, &sm.section) else {
             return;
         };
         let Some((v, used)) = self.reading(cells, sums, t, std::slice::from_ref(when)) else {
@@ -751,7 +742,7 @@ impl<'t> Reconciler<'t> {
             return;
         };
         let body = &text[start..];
-        if rule.keywords.iter().any(|k| body.contains(k.as_str())) {
+        if sm.keywords.iter().any(|k| body.contains(k.as_str())) {
             return;
         }
         let (r0, c0) = &used[0];
@@ -762,7 +753,7 @@ impl<'t> Reconciler<'t> {
         out.push(f);
     }
 
-    fn eval_sections(&self, rule: &RuleDef, m: &[MappedCell], text: &str, out: &mut Vec<Finding>) {
+    fn eval_sections(&self, rule: &Rule, m: &[MappedCell], text: &str, out: &mut Vec<Finding>) {
         let mut absent = Vec::new();
         for s in &self.tpl.sections {
             let by_table = s.table.as_deref().is_some_and(|t| has_table(m, t));
@@ -953,7 +944,7 @@ impl Missing {
 
     /// The one finding naming everything missing, anchored on the row (or column) every
     /// missing cell shares; none when nothing is missing.
-    fn into_finding(self, rule: &RuleDef) -> Option<Finding> {
+    fn into_finding(self, rule: &Rule) -> Option<Finding> {
         if self.tables.is_empty() && self.cells.is_empty() {
             return None;
         }

@@ -5,6 +5,7 @@
 //! reconciler's rules. Code here only loads and indexes them; nothing about a particular
 //! table, row or rule is written in Rust.
 
+use crate::rules::Rule;
 use gouji_model::labels;
 use regex::Regex;
 use serde::Deserialize;
@@ -253,6 +254,8 @@ pub enum RuleKind {
     Sections,
     /// Template matches the year.
     TemplateYear,
+    /// Cross-year only: a report repeats last year's numbers.
+    Same,
 }
 
 /// Axis along which a per-column or per-row rule is instantiated.
@@ -265,8 +268,10 @@ pub enum Per {
     Row,
 }
 
-/// A rule of the reconciler.
+/// A rule as its file writes it (every kind's fields); parsed by kind into a
+/// [`crate::rules::Rule`] when the set loads.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleDef {
     /// Rule id (public): `T3-BAL`…
     pub id: String,
@@ -321,6 +326,15 @@ pub struct RuleDef {
     /// Keywords for section-mentions.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Cross-year per-row balance: the rows it is about (all printed rows when empty).
+    #[serde(default)]
+    pub rows: Vec<String>,
+    /// Cross-year `same`: the tables compared.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Cross-year `same`: fewest non-zero numbers for a repeat to count.
+    #[serde(default)]
+    pub min_nonzero: usize,
     /// Compiled `patterns`.
     #[serde(skip)]
     pub compiled: Vec<LazyRegex>,
@@ -411,7 +425,7 @@ pub struct Template {
     /// Identifying features.
     pub features: Vec<Feature>,
     /// Rules that apply to this template.
-    pub rules: Vec<RuleDef>,
+    pub rules: Vec<Rule>,
     /// The report's sections.
     pub sections: Vec<SectionDef>,
 }
@@ -741,7 +755,11 @@ fn load_family(
     };
     validate(&t, &shared, rules_name)?;
     validate(&t, &own, file)?;
-    t.rules = shared.into_iter().chain(own).collect();
+    let shared = shared
+        .into_iter()
+        .map(|d| Rule::from_def(rules_name, d, false));
+    let own = own.into_iter().map(|d| Rule::from_def(file, d, false));
+    t.rules = shared.chain(own).collect::<Result<_, _>>()?;
     Ok(t)
 }
 
@@ -856,8 +874,7 @@ mod tests {
         let mut n = 0;
         for t in templates().unwrap() {
             for r in &t.rules {
-                let all = r.compiled.iter().chain(&r.compiled_unless);
-                for re in all.chain(r.compiled_share.as_ref()) {
+                for re in r.regexes() {
                     assert!(re.get().is_some(), "{}: {}", r.id, re.src);
                     n += 1;
                 }

@@ -16,7 +16,8 @@
 
 use crate::mapping::{MapWarning, MappedCell, Mapping, WarningCode};
 use gouji_check::arith::close;
-use gouji_check::template::{Per, RuleKind, TableDef, Template, ValueKind};
+use gouji_check::rules::{CellTerm, Form, Rule};
+use gouji_check::template::{Per, TableDef, Template, ValueKind};
 use gouji_doc::{Document, Provenance};
 use gouji_model::labels::{MATCH_THRESHOLD, similarity};
 use gouji_model::number::{fold_width, parse_cell};
@@ -395,17 +396,14 @@ fn row_cols(t: &TableDef, row: usize) -> Vec<&gouji_check::template::ColDef> {
 fn row_shape(tpl: &Template, t: &TableDef, cols: &[&gouji_check::template::ColDef]) -> Shape {
     let pos = |key: &str| cols.iter().position(|c| c.key == key);
     let mut sums = Vec::new();
-    for rule in &tpl.rules {
-        if rule.kind != RuleKind::Sum
-            || rule.per != Some(Per::Row)
-            || rule.table.as_deref() != Some(t.key.as_str())
-        {
+    for i in tpl.rules.iter().filter_map(Rule::identity) {
+        if i.form != Form::Sum || i.per != Per::Row || i.table != t.key {
             continue;
         }
-        let Some(target) = rule.target.as_deref().and_then(pos) else {
+        let Some(target) = i.lhs.first().and_then(|x| pos(&x.key)) else {
             continue;
         };
-        let parts: Option<Vec<usize>> = rule.parts.iter().map(|p| pos(p)).collect();
+        let parts: Option<Vec<usize>> = i.rhs.iter().map(|p| pos(&p.key)).collect();
         // Only when the target comes after all its parts (as printed), so the check can
         // run when the target cell is placed.
         if let Some(parts) = parts.filter(|p| p.iter().all(|&x| x < target)) {
@@ -431,29 +429,20 @@ fn col_rules(tpl: &Template, t: &TableDef, found: &HashSet<usize>) -> Vec<ColRul
     // The rows the rule sums, as the reconciler expands them; every one must have been
     // found, or the rule constrains nothing here.
     let printed = |key: &str| present(key).is_some();
-    let side = |keys: &[String]| -> Option<Vec<usize>> {
-        t.expand_rows(keys, printed)
-            .iter()
-            .map(|k| present(k))
-            .collect::<Option<Vec<usize>>>()
+    let side = |cells: &[CellTerm]| -> Option<Vec<usize>> {
+        cells.iter().map(|c| present(&c.row)).collect()
     };
     let mut out = Vec::new();
-    for rule in &tpl.rules {
-        if rule.per != Some(Per::Col) || rule.table.as_deref() != Some(t.key.as_str()) {
+    for i in tpl.rules.iter().filter_map(Rule::identity) {
+        // Sums of rows, the same in every column: one instance stands for all of them.
+        // (Subtracted terms and last year's cells are not sums of this year's rows.)
+        let signed = i.lhs.iter().chain(&i.rhs).any(|x| x.neg || x.prev);
+        if i.per != Per::Col || i.table != t.key || signed {
             continue;
         }
-        let sides = match rule.kind {
-            RuleKind::Balance => side(&rule.lhs).zip(side(&rule.rhs)),
-            RuleKind::Sum => rule
-                .target
-                .as_deref()
-                .and_then(present)
-                .map(|t| vec![t])
-                .zip(side(&rule.parts)),
-            _ => None,
-        };
+        let inst = i.on_line("", |k| t.expand_rows(&[k.to_string()], printed));
         // A rule over a row that was not found cannot constrain anything.
-        if let Some((lhs, rhs)) = sides {
+        if let (Some(lhs), Some(rhs)) = (side(&inst.lhs), side(&inst.rhs)) {
             out.push(ColRule { lhs, rhs });
         }
     }
