@@ -6,18 +6,11 @@
 //! position. [`GridBuilder`] does both and guarantees the result is a consistent grid: no
 //! overlaps, spans clipped to the table, bounded size.
 
-use crate::{Cell, Provenance, Table};
+use crate::{Cell, Limit, OverLimit, Provenance, Table};
 
-/// Error from building a grid past its limits.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum GridError {
-    /// The table would exceed the maximum number of grid positions.
-    #[error("table too large: more than {limit} grid positions")]
-    TooLarge {
-        /// The limit that was hit.
-        limit: usize,
-    },
-}
+/// Error from building a grid past its limits: the table would exceed
+/// [`crate::Limits::max_table_positions`].
+pub type GridError = OverLimit;
 
 /// Incremental builder of a [`Table`].
 #[derive(Debug, Clone)]
@@ -223,9 +216,13 @@ impl GridBuilder {
         let r = rows.max(self.occupied.len());
         let c = cols.max(self.ncols);
         if r.saturating_mul(c) > self.max_positions {
-            Err(GridError::TooLarge {
-                limit: self.max_positions,
-            })
+            Err(OverLimit::new(
+                Limit::TablePositions,
+                "table too large",
+                "grid positions",
+                None,
+                self.max_positions as u64,
+            ))
         } else {
             Ok(())
         }

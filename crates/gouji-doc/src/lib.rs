@@ -11,7 +11,7 @@ mod grid;
 mod limits;
 
 pub use grid::{GridBuilder, GridError};
-pub use limits::Limits;
+pub use limits::{Limit, Limits, OverLimit};
 
 use serde::Serialize;
 use std::fmt;

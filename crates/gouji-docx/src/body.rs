@@ -2,7 +2,9 @@
 
 use crate::DocxError;
 use crate::table::{RawCell, RawRow, RawTable, VMerge};
-use gouji_doc::{Block, Document, Limits, Meta, Paragraph, Provenance, normalize_ws};
+use gouji_doc::{
+    Block, Document, Limit, Limits, Meta, OverLimit, Paragraph, Provenance, normalize_ws,
+};
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
@@ -224,10 +226,9 @@ impl Parser<'_> {
 
     fn push_open(&mut self, local: &[u8]) -> Result<(), DocxError> {
         if self.open.len() >= self.limits.max_depth {
-            return Err(DocxError::TooDeep {
-                part: self.part.to_string(),
-                limit: self.limits.max_depth,
-            });
+            let what = format!("XML in {}", self.part);
+            let max = self.limits.max_depth as u64;
+            return Err(OverLimit::new(Limit::Depth, what, "nested elements", None, max).into());
         }
         self.open.push(local.to_vec());
         Ok(())
@@ -504,7 +505,13 @@ mod tests {
     fn depth_limit_is_an_error() {
         let deep = "<a>".repeat(300) + &"</a>".repeat(300);
         let r = parse(&deep, "x", &Limits::default());
-        assert!(matches!(r, Err(DocxError::TooDeep { .. })));
+        assert!(matches!(
+            r,
+            Err(DocxError::Limit(OverLimit {
+                limit: Limit::Depth,
+                ..
+            }))
+        ));
     }
 
     #[test]

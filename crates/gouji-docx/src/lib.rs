@@ -27,7 +27,7 @@
 mod body;
 mod table;
 
-use gouji_doc::{Document, Limits};
+use gouji_doc::{Document, Limit, Limits, OverLimit};
 use std::io::{Cursor, Read};
 
 /// Why a DOCX document could not be extracted at all. Everything short of this is worked
@@ -35,25 +35,14 @@ use std::io::{Cursor, Read};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocxError {
-    /// The input is larger than [`Limits::max_input_bytes`].
-    #[error("DOCX input of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge {
-        /// Size of the input in bytes.
-        size: u64,
-        /// The limit that was exceeded.
-        limit: u64,
-    },
+    /// Over one of the [`Limits`]: the input's size, the archive's entries
+    /// ([`Limits::max_objects`]), the decompressed data (zip bomb or huge file) or the
+    /// XML's nesting ([`Limits::max_depth`]).
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
     /// The bytes are not a readable ZIP archive (garbage, truncated, unsupported).
     #[error("not a readable ZIP archive: {0}")]
     Zip(#[source] zip::result::ZipError),
-    /// The archive holds more entries than [`Limits::max_objects`].
-    #[error("ZIP archive has {count} entries, more than the limit of {limit}")]
-    TooManyEntries {
-        /// Entries in the archive.
-        count: usize,
-        /// The limit that was exceeded.
-        limit: usize,
-    },
     /// The archive has no main document part.
     #[error("no main document part (word/document.xml) in the archive")]
     NoDocument,
@@ -66,14 +55,6 @@ pub enum DocxError {
         #[source]
         source: std::io::Error,
     },
-    /// Decompressing would exceed [`Limits::max_decompressed_bytes`] (zip bomb or huge file).
-    #[error("decompressed data exceeds the limit of {limit} bytes (while reading {part})")]
-    Decompressed {
-        /// Entry being read when the limit was hit.
-        part: String,
-        /// The limit that was exceeded.
-        limit: u64,
-    },
     /// The main document part is not well-formed XML.
     #[error("malformed XML in {part} at byte {position}: {message}")]
     Xml {
@@ -83,14 +64,6 @@ pub enum DocxError {
         position: u64,
         /// Parser message.
         message: String,
-    },
-    /// Elements are nested deeper than [`Limits::max_depth`].
-    #[error("XML in {part} nested deeper than the limit of {limit} elements")]
-    TooDeep {
-        /// Name of the part.
-        part: String,
-        /// The limit that was exceeded.
-        limit: usize,
     },
 }
 
@@ -104,17 +77,13 @@ pub enum DocxError {
 pub fn extract_docx(bytes: &[u8], limits: &Limits) -> Result<Document, DocxError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > limits.max_input_bytes {
-        return Err(DocxError::TooLarge {
-            size,
-            limit: limits.max_input_bytes,
-        });
+        return Err(OverLimit::input("DOCX", size, limits.max_input_bytes).into());
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(DocxError::Zip)?;
     if archive.len() > limits.max_objects {
-        return Err(DocxError::TooManyEntries {
-            count: archive.len(),
-            limit: limits.max_objects,
-        });
+        let count = Some(archive.len() as u64);
+        let max = limits.max_objects as u64;
+        return Err(OverLimit::new(Limit::Objects, "ZIP archive", "entries", count, max).into());
     }
     let mut budget = Budget {
         left: limits.max_decompressed_bytes,
@@ -135,7 +104,7 @@ pub fn extract_docx(bytes: &[u8], limits: &Limits) -> Result<Document, DocxError
             }
         }
         Ok(None) => {}
-        Err(e @ DocxError::Decompressed { .. }) => return Err(e),
+        Err(e @ DocxError::Limit(_)) => return Err(e),
         Err(e) => warnings.push(format!("docProps/core.xml ignored: {e}")),
     }
     warnings.append(&mut doc.warnings);
@@ -166,9 +135,15 @@ fn read_part(
     let file = archive
         .by_index(index)
         .map_err(|e| entry_err(std::io::Error::other(e)))?;
-    let too_big = || DocxError::Decompressed {
-        part: name.to_string(),
-        limit: budget.limit,
+    let too_big = || {
+        let what = format!("decompressed data (while reading {name})");
+        DocxError::from(OverLimit::new(
+            Limit::DecompressedBytes,
+            what,
+            "bytes",
+            None,
+            budget.limit,
+        ))
     };
     // The declared size is only a hint (it can lie), but an honest large one fails early.
     if file.size() > budget.left {
@@ -195,7 +170,7 @@ fn main_part_name(
     let rels = match read_part(archive, "_rels/.rels", budget) {
         Ok(Some(r)) => r,
         Ok(None) => return Ok(DEFAULT.to_string()),
-        Err(e @ DocxError::Decompressed { .. }) => return Err(e),
+        Err(e @ DocxError::Limit(_)) => return Err(e),
         Err(e) => {
             warnings.push(format!("_rels/.rels ignored: {e}"));
             return Ok(DEFAULT.to_string());

@@ -1,6 +1,6 @@
 //! DOCX files built in the test: spans, merges, nesting, metadata, and hostile containers.
 
-use gouji_doc::{Document, Limits, Provenance, Table};
+use gouji_doc::{Document, Limit, Limits, OverLimit, Provenance, Table};
 use gouji_docx::{DocxError, extract_docx};
 use std::io::Write;
 use zip::CompressionMethod;
@@ -194,7 +194,10 @@ fn zip_bomb_is_an_error() {
         ..Limits::default()
     };
     let r = extract_docx(&bytes, &limits);
-    assert!(matches!(r, Err(DocxError::Decompressed { .. })), "{r:?}");
+    assert!(
+        matches!(&r, Err(DocxError::Limit(e)) if e.limit == Limit::DecompressedBytes),
+        "{r:?}"
+    );
     // Within the default limits it is just a (blank) document.
     assert!(extract_docx(&bytes, &Limits::default()).is_ok());
 }
@@ -228,7 +231,10 @@ fn limits_on_input_entries_and_depth() {
     };
     assert!(matches!(
         extract_docx(&bytes, &small),
-        Err(DocxError::TooLarge { .. })
+        Err(DocxError::Limit(OverLimit {
+            limit: Limit::InputBytes,
+            ..
+        }))
     ));
     let few = Limits {
         max_objects: 2,
@@ -236,12 +242,20 @@ fn limits_on_input_entries_and_depth() {
     };
     assert!(matches!(
         extract_docx(&bytes, &few),
-        Err(DocxError::TooManyEntries { count: 4, limit: 2 })
+        Err(DocxError::Limit(OverLimit {
+            limit: Limit::Objects,
+            found: Some(4),
+            max: 2,
+            ..
+        }))
     ));
     let deep =
         "<w:sdt><w:sdtContent>".repeat(200) + &p("x") + &"</w:sdtContent></w:sdt>".repeat(200);
     let r = extract_docx(&docx(&deep), &Limits::default());
-    assert!(matches!(r, Err(DocxError::TooDeep { .. })), "{r:?}");
+    assert!(
+        matches!(&r, Err(DocxError::Limit(e)) if e.limit == Limit::Depth),
+        "{r:?}"
+    );
 }
 
 #[test]

@@ -39,6 +39,23 @@ pub enum ExtractError {
     Unsupported(Format),
 }
 
+impl ExtractError {
+    /// The parser limit the document went over, when that is why it was refused (rather
+    /// than being unreadable): one type for every format.
+    pub fn over_limit(&self) -> Option<&gouji_doc::OverLimit> {
+        match self {
+            ExtractError::Text(text::TextError::Limit(e))
+            | ExtractError::Text(text::TextError::Grid { source: e, .. })
+            | ExtractError::Html(gouji_html::HtmlError::Limit(e))
+            | ExtractError::Pdf(gouji_pdf::PdfError::Limit(e))
+            | ExtractError::Docx(gouji_docx::DocxError::Limit(e))
+            | ExtractError::Sheet(gouji_xlsx::SheetError::Limit(e))
+            | ExtractError::Doc(gouji_msdoc::DocError::Limit(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Extracts `bytes` of `format` into a document.
 pub fn extract(
     bytes: &[u8],
@@ -60,5 +77,38 @@ pub fn extract(
         }
         Format::Doc => Ok(gouji_msdoc::extract_doc(bytes, limits)?),
         other => Err(ExtractError::Unsupported(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gouji_doc::Limit;
+
+    /// Every format refuses an oversized input with the one shared limit error.
+    #[test]
+    fn every_format_reports_its_limit_by_type() {
+        let limits = Limits {
+            max_input_bytes: 4,
+            ..Limits::default()
+        };
+        let bytes = b"0123456789";
+        for format in [
+            Format::Text,
+            Format::Html,
+            Format::Pdf,
+            Format::Docx,
+            Format::Xlsx,
+            Format::Xls,
+            Format::Doc,
+        ] {
+            let e = extract(bytes, format, None, &limits).expect_err("over the limit");
+            let over = e.over_limit().unwrap_or_else(|| panic!("{format:?}: {e}"));
+            assert_eq!(
+                (over.limit, over.found, over.max),
+                (Limit::InputBytes, Some(10), 4)
+            );
+            assert!(e.to_string().contains("(max_input_bytes)"), "{e}");
+        }
     }
 }

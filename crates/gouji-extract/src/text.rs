@@ -4,19 +4,16 @@
 //! paragraph.
 
 use gouji_doc::decode::decode_bytes;
-use gouji_doc::{Block, Document, GridBuilder, Limits, Paragraph, Provenance, normalize_ws};
+use gouji_doc::{
+    Block, Document, GridBuilder, Limits, OverLimit, Paragraph, Provenance, normalize_ws,
+};
 
 /// Error reading a text report.
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
-    /// The input exceeds the size limit.
-    #[error("text input of {size} bytes exceeds the {limit}-byte limit")]
-    TooLarge {
-        /// Input size.
-        size: usize,
-        /// The limit.
-        limit: u64,
-    },
+    /// The input exceeds [`Limits::max_input_bytes`].
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
     /// A table exceeds the grid limit.
     #[error("table starting at line {line}: {source}")]
     Grid {
@@ -76,10 +73,8 @@ fn header_field<'a>(line: &'a str, keys: &[&str]) -> Option<&'a str> {
 /// Reads a plain-text report.
 pub fn extract_text(bytes: &[u8], limits: &Limits) -> Result<Document, TextError> {
     if bytes.len() as u64 > limits.max_input_bytes {
-        return Err(TextError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_input_bytes,
-        });
+        let size = bytes.len() as u64;
+        return Err(OverLimit::input("text", size, limits.max_input_bytes).into());
     }
     let decoded = decode_bytes(bytes, None);
     let mut doc = Document::default();

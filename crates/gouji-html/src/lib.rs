@@ -33,7 +33,7 @@ mod table;
 pub use charset::sniff_meta_charset;
 
 use gouji_doc::decode::{Decoded, decode_bytes};
-use gouji_doc::{Document, Limits};
+use gouji_doc::{Document, Limit, Limits, OverLimit};
 use scraper::Html;
 
 /// Why an HTML page could not be extracted at all. Everything short of this is worked
@@ -41,23 +41,10 @@ use scraper::Html;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HtmlError {
-    /// The page has more elements than [`MAX_ELEMENTS`]: its tree would not fit a
-    /// worker's memory budget.
-    #[error(
-        "HTML page has more than {limit} elements (after dropping scripts, styles and comments)"
-    )]
-    TooManyElements {
-        /// The limit that was exceeded.
-        limit: usize,
-    },
-    /// The input is larger than [`Limits::max_input_bytes`].
-    #[error("HTML input of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge {
-        /// Size of the input in bytes.
-        size: u64,
-        /// The limit that was exceeded.
-        limit: u64,
-    },
+    /// Over a limit: the input's size ([`Limits::max_input_bytes`]), or more elements
+    /// than [`MAX_ELEMENTS`], whose tree would not fit a worker's memory budget.
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
 }
 
 /// Most elements a page may have once scripts, styles and comments are dropped. The
@@ -79,10 +66,7 @@ pub fn extract_html(
 ) -> Result<Document, HtmlError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > limits.max_input_bytes {
-        return Err(HtmlError::TooLarge {
-            size,
-            limit: limits.max_input_bytes,
-        });
+        return Err(OverLimit::input("HTML", size, limits.max_input_bytes).into());
     }
     let mut warnings = Vec::new();
     let decoded = decode(bytes, declared_charset, &mut warnings);
@@ -91,9 +75,10 @@ pub fn extract_html(
     // are most of a big page's tree memory (issue 13: 50 MB page, 954 MiB).
     let (slimmed, elements) = slim::slim(&decoded.text);
     if elements > MAX_ELEMENTS {
-        return Err(HtmlError::TooManyElements {
-            limit: MAX_ELEMENTS,
-        });
+        let what = "HTML page (after dropping scripts, styles and comments)";
+        let (found, max) = (Some(elements as u64), MAX_ELEMENTS as u64);
+        let limit = Limit::Fixed("MAX_ELEMENTS");
+        return Err(OverLimit::new(limit, what, "elements", found, max).into());
     }
     let (markup, flattened) = guard::cap_nesting(&slimmed, limits.max_depth.saturating_mul(2));
     if flattened > 0 {

@@ -487,10 +487,12 @@ fn input_size_limit() {
     let err = extract_html(b"<p>0123456789</p>", None, &limits).expect_err("too large");
     assert!(matches!(
         err,
-        HtmlError::TooLarge {
-            size: 17,
-            limit: 10
-        }
+        HtmlError::Limit(gouji_doc::OverLimit {
+            limit: gouji_doc::Limit::InputBytes,
+            found: Some(17),
+            max: 10,
+            ..
+        })
     ));
     assert!(err.to_string().contains("17"));
 }
@@ -631,11 +633,12 @@ fn too_many_elements_is_a_clear_error_not_a_huge_tree() {
     let err = gouji_html::extract_html(page.as_bytes(), None, &gouji_doc::Limits::default())
         .expect_err("over the element cap");
     assert!(
-        matches!(err, gouji_html::HtmlError::TooManyElements { .. }),
+        matches!(&err, gouji_html::HtmlError::Limit(e) if e.limit == gouji_doc::Limit::Fixed("MAX_ELEMENTS")),
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("more than 1000000 elements"),
+        err.to_string()
+            .contains("1000001 elements, over the limit of 1000000"),
         "{err}"
     );
 }

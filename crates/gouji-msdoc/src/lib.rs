@@ -19,7 +19,9 @@ mod fib;
 mod props;
 mod table;
 
-use gouji_doc::{Block, Document, Limits, Meta, Paragraph, Provenance, normalize_ws};
+use gouji_doc::{
+    Block, Document, Limit, Limits, Meta, OverLimit, Paragraph, Provenance, normalize_ws,
+};
 use std::io::{Cursor, Read};
 
 pub use fib::Fib;
@@ -27,14 +29,9 @@ pub use fib::Fib;
 /// Error reading a `.doc`/`.wps` file.
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
-    /// The input is larger than [`Limits::max_input_bytes`].
-    #[error("document of {size} bytes is over the limit of {limit} bytes")]
-    TooLarge {
-        /// Input size.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
+    /// The input, or one of its streams, is larger than [`Limits::max_input_bytes`].
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
     /// Not an OLE2 compound file, or a damaged one.
     #[error("not a readable OLE2 compound file: {0}")]
     Container(std::io::Error),
@@ -121,7 +118,8 @@ fn read_stream(
     })?;
     let len = s.len();
     if len > limit {
-        return Err(DocError::TooLarge { size: len, limit });
+        let what = format!("stream {name}");
+        return Err(OverLimit::new(Limit::InputBytes, what, "bytes", Some(len), limit).into());
     }
     let mut buf = Vec::with_capacity(usize::try_from(len.min(64 << 20)).unwrap_or(0));
     s.by_ref()
@@ -143,10 +141,7 @@ fn read_stream(
 pub fn extract_doc(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > limits.max_input_bytes {
-        return Err(DocError::TooLarge {
-            size,
-            limit: limits.max_input_bytes,
-        });
+        return Err(OverLimit::input("DOC/WPS", size, limits.max_input_bytes).into());
     }
     let mut cf = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(DocError::Container)?;
     let word = read_stream(&mut cf, "WordDocument", limits.max_input_bytes)?;
@@ -269,7 +264,10 @@ mod tests {
         };
         assert!(matches!(
             extract_doc(b"0123456789", &l),
-            Err(DocError::TooLarge { .. })
+            Err(DocError::Limit(OverLimit {
+                limit: Limit::InputBytes,
+                ..
+            }))
         ));
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::PdfError;
 use crate::font::{Code, Font};
+use gouji_doc::{Limit, OverLimit};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -221,21 +222,13 @@ fn content_bytes(
     let data = match s.decompressed_content_with_limit(limit) {
         Ok(d) => d,
         Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-            return Err(PdfError::Decompressed {
-                page,
-                object: format!("{} {} R", id.0, id.1),
-                limit: shared.budget_limit,
-            });
+            return Err(over_budget(page, id, shared.budget_limit));
         }
         // Unfiltered or undecodable: take the raw bytes (lopdf does the same).
         Err(_) => s.content.clone(),
     };
     if data.len() as u64 > shared.budget {
-        return Err(PdfError::Decompressed {
-            page,
-            object: format!("{} {} R", id.0, id.1),
-            limit: shared.budget_limit,
-        });
+        return Err(over_budget(page, id, shared.budget_limit));
     }
     shared.budget -= data.len() as u64;
     Ok(data)
@@ -330,10 +323,16 @@ impl Interp<'_> {
         crate::lexer::for_each_op(content, |op, operands| {
             self.ops += 1;
             if self.ops > self.shared.max_ops {
-                return Err(PdfError::TooManyOps {
-                    page: self.page,
-                    limit: self.shared.max_ops,
-                });
+                let what = format!("page {}", self.page);
+                let max = self.shared.max_ops as u64;
+                let e = OverLimit::new(
+                    Limit::OpsPerPage,
+                    what,
+                    "content-stream operators",
+                    None,
+                    max,
+                );
+                return Err(e.into());
             }
             self.op(op, operands, res, depth)
         })
@@ -759,6 +758,20 @@ impl Interp<'_> {
         self.gs = saved_gs;
         r
     }
+}
+
+/// A stream of `page` (object `id`) that would take the decompressed data past the
+/// document's budget ([`gouji_doc::Limits::max_decompressed_bytes`]).
+fn over_budget(page: u32, id: ObjectId, max: u64) -> PdfError {
+    let what = format!("page {page}: object {} {} R", id.0, id.1);
+    OverLimit::new(
+        Limit::DecompressedBytes,
+        what,
+        "bytes decompressed",
+        None,
+        max,
+    )
+    .into()
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@ mod ocr;
 mod scan;
 mod sysfont;
 
-use gouji_doc::{Block, Document, GridBuilder, Limits, Link, Paragraph, Provenance};
+use gouji_doc::{
+    Block, Document, GridBuilder, Limit, Limits, Link, OverLimit, Paragraph, Provenance,
+};
 use interp::Shared;
 use layout::{Item, Line, PCell, PTable};
 use lopdf::Object;
@@ -32,57 +34,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Why a PDF could not be extracted.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    /// The input is larger than [`Limits::max_input_bytes`].
-    #[error("PDF too large: {size} bytes (limit {limit})")]
-    TooLarge {
-        /// Input size.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
+    /// Over one of the [`Limits`]: the input's size, its objects, its pages, a page's
+    /// content-stream operators or decompressed streams.
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
     /// lopdf could not parse the file even with cross-reference repair.
     #[error("cannot parse PDF: {0}")]
     Parse(#[source] lopdf::Error),
     /// The file needs a user password.
     #[error("PDF is encrypted and needs a password")]
     Encrypted,
-    /// More objects than [`Limits::max_objects`].
-    #[error("PDF has {count} objects (limit {limit})")]
-    TooManyObjects {
-        /// Objects in the file.
-        count: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// More pages than [`Limits::max_pages`].
-    #[error("PDF has {count} pages or more (limit {limit})")]
-    TooManyPages {
-        /// Pages in the file.
-        count: usize,
-        /// The limit.
-        limit: usize,
-    },
     /// The page tree holds no page.
     #[error("PDF has no pages")]
     NoPages,
-    /// A page's content streams run more operators than [`Limits::max_ops_per_page`].
-    #[error("page {page}: more than {limit} content-stream operators")]
-    TooManyOps {
-        /// 1-based page.
-        page: u32,
-        /// The limit.
-        limit: usize,
-    },
-    /// Decompressed streams exceed [`Limits::max_decompressed_bytes`].
-    #[error("page {page}: object {object}: decompressed data exceeds {limit} bytes")]
-    Decompressed {
-        /// 1-based page.
-        page: u32,
-        /// The stream object (`12 0 R`).
-        object: String,
-        /// The limit.
-        limit: u64,
-    },
     /// A page object could not be read.
     #[error("page {page}: {reason}")]
     Page {
@@ -156,10 +120,10 @@ fn page_tree(
             }
             _ => {
                 if pages.len() == max_pages {
-                    return Err(PdfError::TooManyPages {
-                        count: max_pages + 1,
-                        limit: max_pages,
-                    });
+                    let max = max_pages as u64;
+                    let e =
+                        OverLimit::new(Limit::Pages, "PDF", "pages or more", Some(max + 1), max);
+                    return Err(e.into());
                 }
                 let no = u32::try_from(pages.len() + 1).unwrap_or(u32::MAX);
                 pages.insert(no, id);
@@ -174,10 +138,8 @@ fn page_tree(
 /// Never panics on malformed input; every size limit in `limits` bounds the work.
 pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> {
     if bytes.len() as u64 > limits.max_input_bytes {
-        return Err(PdfError::TooLarge {
-            size: bytes.len() as u64,
-            limit: limits.max_input_bytes,
-        });
+        let size = bytes.len() as u64;
+        return Err(OverLimit::input("PDF", size, limits.max_input_bytes).into());
     }
     let per_stream = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
     let options = lopdf::LoadOptions {
@@ -193,10 +155,8 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
         return Err(PdfError::Encrypted);
     }
     if doc.objects.len() > limits.max_objects {
-        return Err(PdfError::TooManyObjects {
-            count: doc.objects.len(),
-            limit: limits.max_objects,
-        });
+        let (found, max) = (Some(doc.objects.len() as u64), limits.max_objects as u64);
+        return Err(OverLimit::new(Limit::Objects, "PDF", "objects", found, max).into());
     }
     let pages = page_tree(&doc, limits.max_pages, limits.max_depth)?;
     if pages.is_empty() {
@@ -1002,7 +962,11 @@ mod page_tree_tests {
         .expect("seed parses");
         assert!(matches!(
             page_tree(&doc, 0, 256),
-            Err(PdfError::TooManyPages { limit: 0, .. })
+            Err(PdfError::Limit(OverLimit {
+                limit: Limit::Pages,
+                max: 0,
+                ..
+            }))
         ));
     }
 }

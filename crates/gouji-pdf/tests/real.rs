@@ -234,7 +234,11 @@ fn limits_are_enforced() {
     };
     let e = tight(|l| l.max_pages = 2).expect_err("pages");
     // The bounded page-tree walk stops one page past the limit.
-    assert!(e.to_string().contains("(limit 2)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("3 pages or more, over the limit of 2"),
+        "{e}"
+    );
     let e = tight(|l| l.max_ops_per_page = 100).expect_err("ops");
     assert!(e.to_string().contains("page 1"), "{e}");
     assert!(tight(|l| l.max_decompressed_bytes = 10_000).is_err());

@@ -28,7 +28,7 @@ mod layout;
 mod value;
 
 use calamine::{Data, Reader, Xls, Xlsx};
-use gouji_doc::{Block, Document, Limits, Provenance};
+use gouji_doc::{Block, Document, Limit, Limits, OverLimit, Provenance};
 use layout::{Merge, SheetCells};
 use std::io::{Cursor, Read};
 
@@ -41,14 +41,10 @@ pub enum SheetError {
     /// loop or allocate without bound (a FAT chain that loops or leaves the file).
     #[error("not a readable XLS compound file: {0}")]
     Compound(String),
-    /// The input is larger than [`Limits::max_input_bytes`].
-    #[error("spreadsheet input of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge {
-        /// Size of the input in bytes.
-        size: u64,
-        /// The limit that was exceeded.
-        limit: u64,
-    },
+    /// Over one of the [`Limits`]: the input's size, the ZIP's entries or inflated
+    /// members, or the workbook's non-empty cells ([`Limits::max_objects`]).
+    #[error(transparent)]
+    Limit(#[from] OverLimit),
     /// The XLSX container is not a readable ZIP archive.
     #[error("not a readable XLSX (ZIP) container{}: {reason}", member_ctx(.member))]
     Container {
@@ -56,30 +52,6 @@ pub enum SheetError {
         member: Option<String>,
         /// What went wrong.
         reason: String,
-    },
-    /// The ZIP holds more entries than [`Limits::max_objects`].
-    #[error("XLSX container holds {count} entries, more than the limit of {limit}")]
-    TooManyEntries {
-        /// Entries in the archive.
-        count: usize,
-        /// The limit that was exceeded.
-        limit: usize,
-    },
-    /// Inflating the ZIP members would exceed [`Limits::max_decompressed_bytes`].
-    #[error("XLSX members inflate past the limit of {limit} bytes (at member {member})")]
-    Decompressed {
-        /// Member at which the limit was crossed.
-        member: String,
-        /// The limit that was exceeded.
-        limit: u64,
-    },
-    /// More non-empty cells than [`Limits::max_objects`].
-    #[error("more than {limit} non-empty cells (limit reached at {cell})")]
-    TooManyCells {
-        /// Where the limit was reached (`Sheet1!D7`).
-        cell: String,
-        /// The limit that was exceeded.
-        limit: usize,
     },
     /// calamine could not read the XLSX workbook or one of its sheets.
     #[error("XLSX{}: {source}", sheet_ctx(.sheet))]
@@ -118,10 +90,7 @@ fn member_ctx(member: &Option<String>) -> String {
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > limits.max_input_bytes {
-        return Err(SheetError::TooLarge {
-            size,
-            limit: limits.max_input_bytes,
-        });
+        return Err(OverLimit::input("spreadsheet", size, limits.max_input_bytes).into());
     }
     Ok(())
 }
@@ -135,12 +104,20 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| container(None, &e))?;
     if zip.len() > limits.max_objects {
-        return Err(SheetError::TooManyEntries {
-            count: zip.len(),
-            limit: limits.max_objects,
-        });
+        let (found, max) = (Some(zip.len() as u64), limits.max_objects as u64);
+        return Err(OverLimit::new(Limit::Objects, "XLSX container", "entries", found, max).into());
     }
     let limit = limits.max_decompressed_bytes;
+    let inflated = |member: &str| {
+        let what = format!("XLSX members (at member {member})");
+        SheetError::from(OverLimit::new(
+            Limit::DecompressedBytes,
+            what,
+            "bytes inflated",
+            None,
+            limit,
+        ))
+    };
     let mut total: u64 = 0;
     for i in 0..zip.len() {
         // A member that cannot be opened (unsupported method, encryption) cannot be
@@ -149,10 +126,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
         let name = f.name().map(|n| n.to_string()).unwrap_or_default();
         let declared = f.size();
         if total.saturating_add(declared) > limit {
-            return Err(SheetError::Decompressed {
-                member: name,
-                limit,
-            });
+            return Err(inflated(&name));
         }
         let room = limit - total;
         let n = std::io::copy(
@@ -161,10 +135,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
         )
         .map_err(|e| container(Some(name.clone()), &e))?;
         if n > room {
-            return Err(SheetError::Decompressed {
-                member: name,
-                limit,
-            });
+            return Err(inflated(&name));
         }
         total += n;
     }
@@ -307,15 +278,15 @@ impl<'l> Out<'l> {
         if sheet.values.insert((r, c), text).is_none() {
             self.values += 1;
             if self.values > self.limits.max_objects {
-                return Err(SheetError::TooManyCells {
-                    cell: Provenance::Sheet {
-                        sheet: sheet.name.clone(),
-                        row: r,
-                        col: c,
-                    }
-                    .to_string(),
-                    limit: self.limits.max_objects,
-                });
+                let cell = Provenance::Sheet {
+                    sheet: sheet.name.clone(),
+                    row: r,
+                    col: c,
+                };
+                let what = format!("workbook (limit reached at {cell})");
+                let max = self.limits.max_objects as u64;
+                let e = OverLimit::new(Limit::Objects, what, "non-empty cells", None, max);
+                return Err(e.into());
             }
         }
         Ok(())
@@ -373,7 +344,10 @@ mod tests {
         };
         assert!(matches!(
             extract_xlsx(b"PK\x03\x04xxxx", &l),
-            Err(SheetError::TooLarge { .. })
+            Err(SheetError::Limit(OverLimit {
+                limit: Limit::InputBytes,
+                ..
+            }))
         ));
     }
 }
