@@ -28,7 +28,68 @@ pub struct Document {
     pub links: Vec<Link>,
     /// Problems the extractor worked around (a clipped span, an undecodable font…).
     /// They never make the extraction fail; they are reported alongside the record.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// What kind of problem an extractor worked around: for code that acts on warnings
+/// (never on their text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// Bytes that do not fit the declared or detected encoding.
+    Encoding,
+    /// Content dropped at a limit (blocks, rows, grid positions): the rest is missing.
+    Truncated,
+    /// Overlapping or oversized spans or merged regions clipped.
+    Clipped,
+    /// Nesting flattened (tables in cells, elements past the depth limit).
+    Flattened,
+    /// Glyphs without a usable character mapping, dropped.
+    Undecodable,
+    /// A part of the container that could not be read and was left out (metadata,
+    /// relationships, merged-cell text).
+    Ignored,
+    /// Content laid out by an assumption (cells placed one per column, tables outside
+    /// the article body included).
+    Layout,
+    /// A scanned page: deskewed, an OCR failure, or a reading in doubt.
+    Ocr,
+}
+
+/// A problem an extractor worked around: its code, where in the document (when one
+/// place is meant) and the text the record carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// What kind of problem.
+    pub code: WarningCode,
+    /// Where, when one place is meant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Provenance>,
+    /// The record's text of the warning.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning of `code` with the record's text `message`.
+    pub fn new(code: WarningCode, message: impl Into<String>) -> Self {
+        Warning {
+            code,
+            at: None,
+            message: message.into(),
+        }
+    }
+
+    /// The same warning, located at `at`.
+    pub fn at(mut self, at: Provenance) -> Self {
+        self.at = Some(at);
+        self
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Metadata declared by the container, not inferred from the text.

@@ -3,7 +3,8 @@
 use crate::DocxError;
 use crate::table::{RawCell, RawRow, RawTable, VMerge};
 use gouji_doc::{
-    Block, Document, Limit, Limits, Meta, OverLimit, Paragraph, Provenance, normalize_ws,
+    Block, Document, Limit, Limits, Meta, OverLimit, Paragraph, Provenance, Warning, WarningCode,
+    normalize_ws,
 };
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
@@ -43,7 +44,7 @@ struct Parser<'a> {
     limits: &'a Limits,
     stack: Vec<Frame>,
     blocks: Vec<Block>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     paragraphs: usize,
     tables: usize,
     /// Blocks were dropped past `max_blocks`.
@@ -101,9 +102,12 @@ pub(crate) fn parse(xml: &str, part: &str, limits: &Limits) -> Result<Document, 
         });
     }
     if p.full {
-        p.warnings.push(format!(
-            "more than {} blocks; the rest of the document was dropped",
-            limits.max_blocks
+        p.warnings.push(Warning::new(
+            WarningCode::Truncated,
+            format!(
+                "more than {} blocks; the rest of the document was dropped",
+                limits.max_blocks
+            ),
         ));
     }
     Ok(Document {
@@ -320,15 +324,22 @@ impl Parser<'_> {
             None => {
                 let index = t.index;
                 let (table, warnings) = t.build(self.limits.max_table_positions);
-                for w in warnings {
-                    self.warnings.push(format!("table {index}: {w}"));
+                // Located at the table's first cell.
+                let at = Provenance::Markup {
+                    table: index,
+                    row: 1,
+                    cell: 1,
+                };
+                for mut w in warnings {
+                    w.message = format!("table {index}: {}", w.message);
+                    self.warnings.push(w.at(at.clone()));
                 }
                 self.emit(Block::Table(table));
             }
             Some(Frame::Cell(c)) => {
-                self.warnings.push(format!(
-                    "nested table {} flattened into its cell's text",
-                    t.index
+                self.warnings.push(Warning::new(
+                    WarningCode::Flattened,
+                    format!("nested table {} flattened into its cell's text", t.index),
                 ));
                 c.paras.push(t.flat_text());
             }

@@ -27,7 +27,7 @@
 mod body;
 mod table;
 
-use gouji_doc::{Document, Limit, Limits, OverLimit};
+use gouji_doc::{Document, Limit, Limits, OverLimit, Warning, WarningCode};
 use std::io::{Cursor, Read};
 
 /// Why a DOCX document could not be extracted at all. Everything short of this is worked
@@ -100,12 +100,18 @@ pub fn extract_docx(bytes: &[u8], limits: &Limits) -> Result<Document, DocxError
     match read_part(&mut archive, "docProps/core.xml", &mut budget) {
         Ok(Some(core)) => {
             if let Err(e) = body::core_props(&decode_xml(&core), &mut doc.meta) {
-                warnings.push(format!("docProps/core.xml ignored: {e}"));
+                warnings.push(Warning::new(
+                    WarningCode::Ignored,
+                    format!("docProps/core.xml ignored: {e}"),
+                ));
             }
         }
         Ok(None) => {}
         Err(e @ DocxError::Limit(_)) => return Err(e),
-        Err(e) => warnings.push(format!("docProps/core.xml ignored: {e}")),
+        Err(e) => warnings.push(Warning::new(
+            WarningCode::Ignored,
+            format!("docProps/core.xml ignored: {e}"),
+        )),
     }
     warnings.append(&mut doc.warnings);
     doc.warnings = warnings;
@@ -164,7 +170,7 @@ fn read_part(
 fn main_part_name(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     budget: &mut Budget,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<String, DocxError> {
     const DEFAULT: &str = "word/document.xml";
     let rels = match read_part(archive, "_rels/.rels", budget) {
@@ -172,15 +178,19 @@ fn main_part_name(
         Ok(None) => return Ok(DEFAULT.to_string()),
         Err(e @ DocxError::Limit(_)) => return Err(e),
         Err(e) => {
-            warnings.push(format!("_rels/.rels ignored: {e}"));
+            warnings.push(Warning::new(
+                WarningCode::Ignored,
+                format!("_rels/.rels ignored: {e}"),
+            ));
             return Ok(DEFAULT.to_string());
         }
     };
     match body::office_document_target(&decode_xml(&rels)) {
         Some(t) if archive.index_for_name(&t).is_some() => Ok(t),
         Some(t) => {
-            warnings.push(format!(
-                "main part {t} named in _rels/.rels is missing; using {DEFAULT}"
+            warnings.push(Warning::new(
+                WarningCode::Ignored,
+                format!("main part {t} named in _rels/.rels is missing; using {DEFAULT}"),
             ));
             Ok(DEFAULT.to_string())
         }

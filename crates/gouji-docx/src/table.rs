@@ -1,7 +1,7 @@
 //! WordprocessingML table model → grid: columns from `gridBefore`/`gridSpan`, vertical
 //! merges (`vMerge`) turned into row spans on the cell that restarts them.
 
-use gouji_doc::{GridBuilder, Provenance, Table, normalize_ws};
+use gouji_doc::{GridBuilder, Provenance, Table, Warning, WarningCode, normalize_ws};
 use std::collections::HashMap;
 
 /// Vertical merge state of a `w:tc`.
@@ -116,7 +116,7 @@ impl RawTable {
     }
 
     /// Resolves spans and builds the grid; returns it with warnings.
-    pub fn build(self, max_positions: usize) -> (Table, Vec<String>) {
+    pub fn build(self, max_positions: usize) -> (Table, Vec<Warning>) {
         let mut warnings = Vec::new();
         let at = Provenance::Markup {
             table: self.index,
@@ -188,26 +188,33 @@ impl RawTable {
         }
         for p in pending {
             if gb.place(p.row, p.col, p.rs, p.cs, p.text, p.at).is_err() {
-                warnings.push(format!(
-                    "more than {max_positions} grid positions; the rest of the table was dropped"
+                warnings.push(Warning::new(
+                    WarningCode::Truncated,
+                    format!(
+                        "more than {max_positions} grid positions; the rest of the table was dropped"
+                    ),
                 ));
                 break;
             }
         }
         if self.truncated && warnings.is_empty() {
-            warnings.push(format!(
-                "more than {max_positions} grid positions; the rest of the table was dropped"
+            warnings.push(Warning::new(
+                WarningCode::Truncated,
+                format!(
+                    "more than {max_positions} grid positions; the rest of the table was dropped"
+                ),
             ));
         }
         if gb.clipped() > 0 {
-            warnings.push(format!(
-                "{} overlapping or oversized span(s) clipped",
-                gb.clipped()
+            warnings.push(Warning::new(
+                WarningCode::Clipped,
+                format!("{} overlapping or oversized span(s) clipped", gb.clipped()),
             ));
         }
         if dropped_text > 0 {
-            warnings.push(format!(
-                "text of {dropped_text} vertically merged continuation cell(s) ignored"
+            warnings.push(Warning::new(
+                WarningCode::Ignored,
+                format!("text of {dropped_text} vertically merged continuation cell(s) ignored"),
             ));
         }
         (gb.finish(), warnings)

@@ -181,7 +181,7 @@ fn nested_table_goes_into_cell_text() {
             cell: 1
         })
     );
-    assert!(d.warnings.iter().any(|w| w.contains("nested")));
+    assert!(d.warnings.iter().any(|w| w.message.contains("nested")));
 }
 
 #[test]
@@ -270,7 +270,11 @@ fn huge_table_is_truncated_not_fatal() {
     let t = first_table(&d);
     assert!(t.rows * t.cols <= 500);
     assert!(t.rows >= 20);
-    assert!(d.warnings.iter().any(|w| w.contains("grid positions")));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.message.contains("grid positions"))
+    );
     assert_eq!(d.text(), "tail\n");
     // A gridSpan of absurd size is clipped, not allocated.
     let body = format!(

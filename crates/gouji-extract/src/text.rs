@@ -80,8 +80,10 @@ pub fn extract_text(bytes: &[u8], limits: &Limits) -> Result<Document, TextError
     let mut doc = Document::default();
     doc.meta.encoding = Some(decoded.encoding.to_string());
     if decoded.had_errors {
-        doc.warnings
-            .push(format!("malformed {} sequences replaced", decoded.encoding));
+        doc.warnings.push(gouji_doc::Warning::new(
+            gouji_doc::WarningCode::Encoding,
+            format!("malformed {} sequences replaced", decoded.encoding),
+        ));
     }
     let mut grid: Option<(usize, GridBuilder)> = None;
     let flush = |doc: &mut Document, grid: &mut Option<(usize, GridBuilder)>| {
@@ -95,10 +97,19 @@ pub fn extract_text(bytes: &[u8], limits: &Limits) -> Result<Document, TextError
     for (i, line) in decoded.text.lines().enumerate() {
         let n = i + 1;
         if doc.blocks.len() >= limits.max_blocks {
-            doc.warnings.push(format!(
-                "stopped at line {n}: more than {} blocks",
-                limits.max_blocks
-            ));
+            doc.warnings.push(
+                gouji_doc::Warning::new(
+                    gouji_doc::WarningCode::Truncated,
+                    format!(
+                        "stopped at line {n}: more than {} blocks",
+                        limits.max_blocks
+                    ),
+                )
+                .at(Provenance::Line {
+                    line: n,
+                    field: None,
+                }),
+            );
             break;
         }
         if n <= 12 {
@@ -161,6 +172,26 @@ pub fn extract_text(bytes: &[u8], limits: &Limits) -> Result<Document, TextError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A warning carries its code and where it applies, not just its text.
+    #[test]
+    fn a_truncated_text_says_where_it_stopped() {
+        let limits = Limits {
+            max_blocks: 2,
+            ..Limits::default()
+        };
+        let doc = extract_text("一\n二\n三\n四\n".as_bytes(), &limits).expect("text");
+        let w = &doc.warnings[0];
+        assert_eq!(w.code, gouji_doc::WarningCode::Truncated);
+        assert_eq!(
+            w.at,
+            Some(Provenance::Line {
+                line: 3,
+                field: None
+            })
+        );
+        assert!(w.message.contains("stopped at line 3"), "{w}");
+    }
 
     #[test]
     fn tabs_make_tables_and_lines_make_paragraphs() {

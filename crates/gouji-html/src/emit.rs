@@ -16,7 +16,7 @@ pub(crate) struct Emitter<'i> {
     info: &'i DomInfo,
     limits: &'i Limits,
     pub blocks: Vec<Block>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<gouji_doc::Warning>,
     text: TextBuf,
     paragraphs: usize,
     full: bool,
@@ -150,9 +150,12 @@ impl<'i> Emitter<'i> {
         }
         if self.blocks.len() >= self.limits.max_blocks {
             self.full = true;
-            self.warnings.push(format!(
-                "more than {} blocks; the rest of the page was dropped",
-                self.limits.max_blocks
+            self.warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Truncated,
+                format!(
+                    "more than {} blocks; the rest of the page was dropped",
+                    self.limits.max_blocks
+                ),
             ));
             return;
         }

@@ -33,7 +33,7 @@ mod table;
 pub use charset::sniff_meta_charset;
 
 use gouji_doc::decode::{Decoded, decode_bytes};
-use gouji_doc::{Document, Limit, Limits, OverLimit};
+use gouji_doc::{Document, Limit, Limits, OverLimit, Warning, WarningCode};
 use scraper::Html;
 
 /// Why an HTML page could not be extracted at all. Everything short of this is worked
@@ -82,9 +82,10 @@ pub fn extract_html(
     }
     let (markup, flattened) = guard::cap_nesting(&slimmed, limits.max_depth.saturating_mul(2));
     if flattened > 0 {
-        warnings.push(format!(
-            "{flattened} element(s) nested deeper than {} were flattened",
-            limits.max_depth.saturating_mul(2).max(16)
+        let depth = limits.max_depth.saturating_mul(2).max(16);
+        warnings.push(Warning::new(
+            WarningCode::Flattened,
+            format!("{flattened} element(s) nested deeper than {depth} were flattened"),
         ));
     }
     let html = Html::parse_document(&markup);
@@ -110,9 +111,12 @@ pub fn extract_html(
     }
     em.finish();
     if !choice.outside_tables.is_empty() {
-        warnings.push(format!(
-            "{} table(s) outside the article body were included",
-            choice.outside_tables.len()
+        warnings.push(Warning::new(
+            WarningCode::Layout,
+            format!(
+                "{} table(s) outside the article body were included",
+                choice.outside_tables.len()
+            ),
         ));
     }
     warnings.append(&mut em.warnings);
@@ -130,7 +134,7 @@ pub fn extract_html(
 
 /// Decodes with BOM → HTTP charset → `<meta>` → detection, and second-guesses a UTF-8
 /// declaration that the bytes plainly contradict (GBK pages labelled UTF-8 exist).
-fn decode(bytes: &[u8], http: Option<&str>, warnings: &mut Vec<String>) -> Decoded {
+fn decode(bytes: &[u8], http: Option<&str>, warnings: &mut Vec<Warning>) -> Decoded {
     let label = charset::declared_label(bytes, http);
     let d = decode_bytes(bytes, label.as_deref());
     if d.had_errors && d.encoding == "UTF-8" && label.is_some() {
@@ -142,18 +146,24 @@ fn decode(bytes: &[u8], http: Option<&str>, warnings: &mut Vec<String>) -> Decod
             let alt = decode_bytes(bytes, None);
             let alt_bad = alt.text.chars().filter(|&c| c == '\u{fffd}').count();
             if alt_bad * 4 < bad {
-                warnings.push(format!(
-                    "declared UTF-8 does not fit the bytes; decoded as {}",
-                    alt.encoding
+                warnings.push(Warning::new(
+                    WarningCode::Encoding,
+                    format!(
+                        "declared UTF-8 does not fit the bytes; decoded as {}",
+                        alt.encoding
+                    ),
                 ));
                 return alt;
             }
         }
     }
     if d.had_errors {
-        warnings.push(format!(
-            "malformed {} byte sequences replaced with U+FFFD",
-            d.encoding
+        warnings.push(Warning::new(
+            WarningCode::Encoding,
+            format!(
+                "malformed {} byte sequences replaced with U+FFFD",
+                d.encoding
+            ),
         ));
     }
     d

@@ -1,7 +1,7 @@
 //! HTML tables: row groups, data-versus-layout classification and grid building.
 
 use crate::dom::{DomInfo, N, attr, block_text, is_skipped};
-use gouji_doc::{GridBuilder, Limits, Provenance, Table};
+use gouji_doc::{GridBuilder, Limits, Provenance, Table, Warning, WarningCode};
 use scraper::Node;
 
 /// HTML caps `colspan` at 1000 and `rowspan` at 65534; GridBuilder clamps further.
@@ -217,7 +217,7 @@ pub(crate) fn classify(table: N<'_>, info: &DomInfo) -> Kind {
 pub(crate) struct Built {
     pub table: Option<Table>,
     pub captions: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Builds the grid of a data table. `index` is the table's 1-based source-order index.
@@ -243,8 +243,9 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
         let glen = group.len();
         for (gi, row) in group.iter().enumerate() {
             if fed >= MAX_ROWS {
-                warnings.push(format!(
-                    "table {index}: more than {MAX_ROWS} rows, the rest was dropped"
+                warnings.push(Warning::new(
+                    WarningCode::Truncated,
+                    format!("table {index}: more than {MAX_ROWS} rows, the rest was dropped"),
                 ));
                 break 'groups;
             }
@@ -270,7 +271,10 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
                     cell: ci,
                 };
                 if let Err(e) = gb.push(text, rs, cs, at) {
-                    warnings.push(format!("table {index}: {e}; the rest was dropped"));
+                    warnings.push(Warning::new(
+                        WarningCode::Truncated,
+                        format!("table {index}: {e}; the rest was dropped"),
+                    ));
                     cut = true;
                     break 'groups;
                 }
@@ -279,9 +283,12 @@ pub(crate) fn build(table: N<'_>, index: usize, limits: &Limits) -> Built {
         }
     }
     if gb.clipped() > 0 {
-        warnings.push(format!(
-            "table {index}: {} span(s) clipped (overlapping or oversized)",
-            gb.clipped()
+        warnings.push(Warning::new(
+            WarningCode::Clipped,
+            format!(
+                "table {index}: {} span(s) clipped (overlapping or oversized)",
+                gb.clipped()
+            ),
         ));
     }
     let table = (ncells > 0).then(|| {

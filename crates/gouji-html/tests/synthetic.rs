@@ -117,7 +117,11 @@ fn mislabelled_pages() {
     let (bytes, _, _) = encoding_rs::GBK.encode(&html);
     let doc = extract_html(&bytes, None, &Limits::default()).expect("extracts");
     assert!(doc.text().contains(REPORT), "{}", doc.text());
-    assert!(doc.warnings.iter().any(|w| w.contains("does not fit")));
+    assert!(
+        doc.warnings
+            .iter()
+            .any(|w| w.message.contains("does not fit"))
+    );
 }
 
 // ---------------------------------------------------------------- tables
@@ -185,7 +189,7 @@ fn table_too_large_is_cut_with_a_warning() {
     let doc = extract_html(html.as_bytes(), None, &limits).expect("extracts");
     let t = tables(&doc)[0];
     assert!(t.rows * t.cols <= 100);
-    assert!(doc.warnings.iter().any(|w| w.contains("too large")));
+    assert!(doc.warnings.iter().any(|w| w.message.contains("too large")));
 }
 
 #[test]
@@ -354,7 +358,7 @@ fn tables_outside_the_container_are_kept() {
     assert_eq!(ts.len(), 1);
     assert_eq!(dense(ts[0])[1], ["行政处罚", "1100"]);
     assert!(matches!(doc.blocks.last(), Some(Block::Table(_))));
-    assert!(doc.warnings.iter().any(|w| w.contains("outside")));
+    assert!(doc.warnings.iter().any(|w| w.message.contains("outside")));
 }
 
 #[test]
@@ -451,7 +455,7 @@ fn deep_nesting_does_not_overflow_or_crawl() {
     let t = Instant::now();
     let doc = run(&html);
     assert!(doc.text().contains(REPORT));
-    assert!(doc.warnings.iter().any(|w| w.contains("flattened")));
+    assert!(doc.warnings.iter().any(|w| w.message.contains("flattened")));
     // Unbounded, html5ever needs ~30 s for this in release (quadratic scope checks); with
     // the nesting cap it is well under a second. Only release timing means anything on a
     // shared machine, so debug builds just print it.
@@ -506,7 +510,7 @@ fn block_limit() {
     let html = page(&"<p>段落文字</p>".repeat(50));
     let doc = extract_html(html.as_bytes(), None, &limits).expect("extracts");
     assert_eq!(doc.blocks.len(), 5);
-    assert!(doc.warnings.iter().any(|w| w.contains("blocks")));
+    assert!(doc.warnings.iter().any(|w| w.message.contains("blocks")));
 }
 
 #[test]

@@ -228,9 +228,12 @@ fn build(paras: Vec<props::Para>, limits: &Limits) -> Document {
         }
     }
     if over_blocks {
-        warnings.push(format!(
-            "more than {} blocks; the rest of the document was dropped",
-            limits.max_blocks
+        warnings.push(gouji_doc::Warning::new(
+            gouji_doc::WarningCode::Truncated,
+            format!(
+                "more than {} blocks; the rest of the document was dropped",
+                limits.max_blocks
+            ),
         ));
     }
     Document {

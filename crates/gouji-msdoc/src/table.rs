@@ -75,7 +75,7 @@ impl TableReader {
     }
 
     /// Builds the grid; `None` for a table without any row.
-    pub fn finish(mut self, max_positions: usize) -> (Option<Table>, Vec<String>) {
+    pub fn finish(mut self, max_positions: usize) -> (Option<Table>, Vec<gouji_doc::Warning>) {
         let mut warnings = Vec::new();
         if !self.cells.is_empty() {
             // A last row without its row-end mark.
@@ -83,16 +83,19 @@ impl TableReader {
             self.rows.push(Row { cells, tap: None });
         }
         if self.nested {
-            warnings.push(format!(
-                "table {}: nested table(s) flattened into their cell's text",
-                self.index
+            warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Flattened,
+                format!(
+                    "table {}: nested table(s) flattened into their cell's text",
+                    self.index
+                ),
             ));
         }
         if self.truncated {
-            warnings.push(format!(
+            warnings.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Truncated, format!(
                 "table {}: more than {max_positions} grid positions; the rest of the table was dropped",
                 self.index
-            ));
+            )));
         }
         if self.rows.is_empty() {
             return (None, warnings);
@@ -174,24 +177,27 @@ impl TableReader {
         }
         for p in pending {
             if gb.place(p.row, p.col, p.rs, p.cs, p.text, p.at).is_err() {
-                warnings.push(format!(
+                warnings.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Truncated, format!(
                     "table {}: more than {max_positions} grid positions; the rest of the table was dropped",
                     self.index
-                ));
+                )));
                 break;
             }
         }
         if mismatched > 0 {
-            warnings.push(format!(
+            warnings.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Layout, format!(
                 "table {}: {mismatched} row(s) without matching cell boundaries laid out one cell per column",
                 self.index
-            ));
+            )));
         }
         if gb.clipped() > 0 {
-            warnings.push(format!(
-                "table {}: {} overlapping span(s) clipped",
-                self.index,
-                gb.clipped()
+            warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Clipped,
+                format!(
+                    "table {}: {} overlapping span(s) clipped",
+                    self.index,
+                    gb.clipped()
+                ),
             ));
         }
         (Some(gb.finish()), warnings)

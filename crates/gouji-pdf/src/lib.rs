@@ -181,10 +181,10 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
         images += pc.images;
         undecoded += pc.undecoded + pc.garbled;
         if pc.garbled > 0 {
-            out.warnings.push(format!(
+            out.warnings.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Undecodable, format!(
                 "page {no}: {} glyphs decode to private-use or replacement characters and were dropped",
                 pc.garbled
-            ));
+            )));
         }
         let items = layout::layout_page(&pc, no, limits.max_table_positions);
         laid.push(PageItems {
@@ -214,7 +214,10 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
                             reason: format!("OCR: {e}"),
                         });
                     }
-                    out.warnings.push(format!("page {}: OCR: {e}", pi.page));
+                    out.warnings.push(gouji_doc::Warning::new(
+                        gouji_doc::WarningCode::Ocr,
+                        format!("page {}: OCR: {e}", pi.page),
+                    ));
                 }
             }
         }
@@ -244,8 +247,9 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
         });
     }
     if undecoded > 0 {
-        out.warnings.push(format!(
-            "{undecoded} glyphs had no Unicode mapping and were dropped"
+        out.warnings.push(gouji_doc::Warning::new(
+            gouji_doc::WarningCode::Undecodable,
+            format!("{undecoded} glyphs had no Unicode mapping and were dropped"),
         ));
     }
     drop_margins(&mut laid);
@@ -265,7 +269,11 @@ const OCR_MIN_CONF: f32 = 80.0;
 
 /// One OCR'd page: its layout items, page warnings, and the cells whose reading is a guess.
 #[cfg(feature = "ocr")]
-type OcrPage = (Vec<Item>, Vec<String>, Vec<gouji_doc::Provenance>);
+type OcrPage = (
+    Vec<Item>,
+    Vec<gouji_doc::Warning>,
+    Vec<gouji_doc::Provenance>,
+);
 
 /// A scanned page whose cells are read but not yet laid out: the cell crops (inside
 /// their rulings), their boxes on the page and readings, and what the layout needs.
@@ -387,9 +395,13 @@ fn ocr_lay_page(rp: ReadPage, settled: &[usize], limits: &Limits) -> OcrPage {
             // Ink that no pass could read is not a blank cell: a noisy "0" read as
             // nothing would otherwise stand as "not printed".
             if crop.is_some() {
-                warns.push(format!(
-                    "page {page}: OCR cell at {x0:.0},{y0:.0} has ink but no reading"
-                ));
+                warns.push(
+                    gouji_doc::Warning::new(
+                        gouji_doc::WarningCode::Ocr,
+                        format!("page {page}: OCR cell at {x0:.0},{y0:.0} has ink but no reading"),
+                    )
+                    .at(gouji_doc::Provenance::Page { page, x: x0, y: y0 }),
+                );
                 uncertain.push(gouji_doc::Provenance::Page { page, x: x0, y: y0 });
             }
             continue;
@@ -402,20 +414,26 @@ fn ocr_lay_page(rp: ReadPage, settled: &[usize], limits: &Limits) -> OcrPage {
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-');
             if !numeric && digits * 2 >= read.text.chars().count() {
-                warns.push(format!(
+                warns.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Ocr, format!(
                     "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?}: digits that do not form a number",
                     read.text
-                ));
+                )).at(gouji_doc::Provenance::Page { page, x: x0, y: y0 }));
             } else if numeric && read.conf < OCR_MIN_CONF {
-                warns.push(format!(
+                warns.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Ocr, format!(
                     "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?} with low confidence ({:.0})",
                     read.text, read.conf
-                ));
+                )).at(gouji_doc::Provenance::Page { page, x: x0, y: y0 }));
             } else if let (true, Some(why)) = (numeric, &read.doubt) {
-                warns.push(format!(
-                    "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?}, uncertain: {why}",
-                    read.text
-                ));
+                warns.push(
+                    gouji_doc::Warning::new(
+                        gouji_doc::WarningCode::Ocr,
+                        format!(
+                            "page {page}: OCR cell at {x0:.0},{y0:.0} reads {:?}, uncertain: {why}",
+                            read.text
+                        ),
+                    )
+                    .at(gouji_doc::Provenance::Page { page, x: x0, y: y0 }),
+                );
             }
             // The same cases as the warnings above: the reading is a guess.
             if (!numeric && digits * 2 >= read.text.chars().count())
@@ -435,9 +453,9 @@ fn ocr_lay_page(rp: ReadPage, settled: &[usize], limits: &Limits) -> OcrPage {
         });
     }
     if skew != 0.0 {
-        warns.push(format!(
-            "page {page}: scan deskewed by {:.2}°",
-            skew.to_degrees()
+        warns.push(gouji_doc::Warning::new(
+            gouji_doc::WarningCode::Ocr,
+            format!("page {page}: scan deskewed by {:.2}°", skew.to_degrees()),
         ));
     }
     if !settled.is_empty() {
@@ -446,10 +464,10 @@ fn ocr_lay_page(rp: ReadPage, settled: &[usize], limits: &Limits) -> OcrPage {
             .filter_map(|&i| boxes.get(i))
             .map(|(x0, y0, _, _)| format!("{x0:.0},{y0:.0}"))
             .collect();
-        warns.push(format!(
+        warns.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Ocr, format!(
             "page {page}: OCR cells at {} read by matching their glyphs with the digits read confidently elsewhere in the scan",
             at.join(" ")
-        ));
+        )));
     }
     let words = interp::PageContent {
         glyphs,
@@ -783,16 +801,21 @@ fn push_table(t: PTable, limits: &Limits, out: &mut Document) {
             y: c.at.2,
         };
         if let Err(e) = b.place(c.r, c.c, c.rs, c.cs, c.text, cell_at) {
-            out.warnings
-                .push(format!("page {}: table truncated: {e}", t.page));
+            out.warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Truncated,
+                format!("page {}: table truncated: {e}", t.page),
+            ));
             break;
         }
     }
     if b.clipped() > 0 {
-        out.warnings.push(format!(
-            "page {}: {} overlapping table cells clipped",
-            t.page,
-            b.clipped()
+        out.warnings.push(gouji_doc::Warning::new(
+            gouji_doc::WarningCode::Clipped,
+            format!(
+                "page {}: {} overlapping table cells clipped",
+                t.page,
+                b.clipped()
+            ),
         ));
     }
     out.blocks.push(Block::Table(b.finish()));

@@ -558,7 +558,7 @@ fn private_use_text_is_dropped_with_a_page_warning() {
     assert!(
         doc.warnings
             .iter()
-            .any(|w| w.contains("page 1: 2 glyphs decode to private-use")),
+            .any(|w| w.message.contains("page 1: 2 glyphs decode to private-use")),
         "{:?}",
         doc.warnings
     );

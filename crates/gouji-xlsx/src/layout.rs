@@ -64,7 +64,7 @@ pub struct Laid {
     /// Blocks in reading order.
     pub blocks: Vec<Block>,
     /// Problems worked around.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<gouji_doc::Warning>,
 }
 
 /// Splits a sheet into blocks. `max_positions` bounds each table's grid; `max_blocks` the
@@ -198,7 +198,7 @@ pub fn lay_out(sheet: &SheetCells, max_positions: usize, max_blocks: usize) -> L
 /// Blocks of one sheet under the block budget.
 struct Emit<'a> {
     blocks: Vec<Block>,
-    warnings: Vec<String>,
+    warnings: Vec<gouji_doc::Warning>,
     full: bool,
     max_blocks: usize,
     sheet: &'a str,
@@ -211,9 +211,12 @@ impl Emit<'_> {
         }
         if self.blocks.len() >= self.max_blocks {
             self.full = true;
-            self.warnings.push(format!(
-                "sheet {}: more than {} blocks; the rest was dropped",
-                self.sheet, self.max_blocks
+            self.warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Truncated,
+                format!(
+                    "sheet {}: more than {} blocks; the rest was dropped",
+                    self.sheet, self.max_blocks
+                ),
             ));
             return;
         }
@@ -249,7 +252,7 @@ fn table(
     a: u32,
     b: u32,
     max_positions: usize,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<gouji_doc::Warning>,
 ) -> Option<gouji_doc::Table> {
     let here: Vec<Merge> = merges
         .iter()
@@ -282,18 +285,24 @@ fn table(
         col: c,
     };
     if ncols > limit {
-        warnings.push(format!(
-            "{}: table of {ncols} columns exceeds {limit} grid positions; dropped",
-            at(a, c_lo)
-        ));
+        warnings.push(
+            gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Truncated,
+                format!(
+                    "{}: table of {ncols} columns exceeds {limit} grid positions; dropped",
+                    at(a, c_lo)
+                ),
+            )
+            .at(at(a, c_lo)),
+        );
         return None;
     }
     if nrows.saturating_mul(ncols) > limit {
         let keep = limit / ncols;
-        warnings.push(format!(
+        warnings.push(gouji_doc::Warning::new(gouji_doc::WarningCode::Truncated, format!(
             "{}: table of {nrows}x{ncols} exceeds {limit} grid positions; only the first {keep} rows kept",
             at(a, c_lo)
-        ));
+        )).at(at(a, c_lo)));
         nrows = keep;
     }
     let b = a.saturating_add(u32::try_from(nrows).unwrap_or(u32::MAX).saturating_sub(1));
@@ -341,11 +350,17 @@ fn table(
         }
     }
     if g.clipped() > 0 {
-        warnings.push(format!(
-            "{}: {} overlapping merged region(s) clipped",
-            at(a, c_lo),
-            g.clipped()
-        ));
+        warnings.push(
+            gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Clipped,
+                format!(
+                    "{}: {} overlapping merged region(s) clipped",
+                    at(a, c_lo),
+                    g.clipped()
+                ),
+            )
+            .at(at(a, c_lo)),
+        );
     }
     Some(g.finish())
 }

@@ -153,9 +153,10 @@ fn sheet_cells<E: std::fmt::Display>(
     let merges = match merges {
         Ok(m) => m,
         Err(e) => {
-            out.doc
-                .warnings
-                .push(format!("sheet {name:?}: merged regions unreadable: {e}"));
+            out.doc.warnings.push(gouji_doc::Warning::new(
+                gouji_doc::WarningCode::Ignored,
+                format!("sheet {name:?}: merged regions unreadable: {e}"),
+            ));
             Vec::new()
         }
     };
@@ -188,9 +189,10 @@ pub fn extract_xlsx(bytes: &[u8], limits: &Limits) -> Result<Document, SheetErro
             Ok(r) => r,
             Err(e) => {
                 // Chart sheets and dialog sheets have no cells.
-                out.doc
-                    .warnings
-                    .push(format!("sheet {name:?} skipped: {e}"));
+                out.doc.warnings.push(gouji_doc::Warning::new(
+                    gouji_doc::WarningCode::Ignored,
+                    format!("sheet {name:?} skipped: {e}"),
+                ));
                 continue;
             }
         };
@@ -296,9 +298,12 @@ impl<'l> Out<'l> {
         let room = self.limits.max_blocks.saturating_sub(self.doc.blocks.len());
         if room == 0 {
             if !sheet.values.is_empty() {
-                self.doc.warnings.push(format!(
-                    "sheet {:?} dropped: more than {} blocks",
-                    sheet.name, self.limits.max_blocks
+                self.doc.warnings.push(gouji_doc::Warning::new(
+                    gouji_doc::WarningCode::Truncated,
+                    format!(
+                        "sheet {:?} dropped: more than {} blocks",
+                        sheet.name, self.limits.max_blocks
+                    ),
                 ));
             }
             return;
