@@ -261,8 +261,8 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         Err(e) => return Record::failed(source, Stage::Map, format!("template data: {e}")),
     };
     let tpls = set.templates();
-    let (tpl, mut mapping) = map_report(doc, tpls, info.year);
-    let mut record = Record {
+    let (tpl, mapping) = map_report(doc, tpls, info.year);
+    let record = Record {
         source,
         report: ReportInfo {
             agency: info.agency.clone(),
@@ -277,35 +277,26 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
         // The record carries each warning's text (CONTRACT.md); code and place stay typed here.
         warnings: doc.warnings.iter().map(|w| w.message.clone()).collect(),
     };
-    let Some(tpl) = tpl else {
-        // Not one of the statistical templates: a report older than every family of the
-        // set (pre-2019 for the embedded one) or not a report at all.
-        let cutoff = set.legacy_before();
-        let legacy =
-            info.looks_like_report && info.year.zip(cutoff).is_some_and(|(y, first)| y < first);
-        let before = cutoff.unwrap_or_default();
-        record.report.template = if legacy { "legacy" } else { "unknown" }.to_string();
-        if legacy {
-            // A legacy report that was read is never `failed`: its 统计表 (if any) as
-            // cells of table `legacy` with its own labels.
-            let t = gouji_map::legacy::read(doc);
-            record.warnings.extend(t.warnings.iter().cloned());
-            record.status = if t.cells.is_empty() {
-                record.warnings.push(if t.found {
-                    format!(
-                        "legacy report (before {before}): 统计表 found but no row could be read"
-                    )
-                } else {
-                    format!("legacy report (before {before}): no 统计表 printed; narrative only")
-                });
-                Status::Partial
-            } else {
-                Status::Ok
-            };
-            record.findings = gouji_check::legacy::check_with(set, doc, &t);
-            record.cells = t.cells;
-            return record;
-        }
+    match tpl {
+        Some(tpl) => check_report(record, doc, tpl, mapping, info.year),
+        None => without_template(record, doc, set, &info),
+    }
+}
+
+/// A report no family of the set maps: a report older than every family (pre-2019 for
+/// the embedded set), whose 统计表 is read and checked as a legacy report, or not a
+/// report at all.
+fn without_template(
+    mut record: Record,
+    doc: &Document,
+    set: &TemplateSet,
+    info: &gouji_map::report_info::ReportInfo,
+) -> Record {
+    let cutoff = set.legacy_before();
+    let legacy =
+        info.looks_like_report && info.year.zip(cutoff).is_some_and(|(y, first)| y < first);
+    record.report.template = if legacy { "legacy" } else { "unknown" }.to_string();
+    if !legacy {
         record.errors.push(RecordError {
             stage: Stage::Map,
             message: if info.looks_like_report {
@@ -315,7 +306,36 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
             },
         });
         return record;
+    }
+    // A legacy report that was read is never `failed`: its 统计表 (if any) as cells of
+    // table `legacy` with its own labels.
+    let before = cutoff.unwrap_or_default();
+    let t = gouji_map::legacy::read(doc);
+    record.warnings.extend(t.warnings.iter().cloned());
+    record.status = if t.cells.is_empty() {
+        record.warnings.push(if t.found {
+            format!("legacy report (before {before}): 统计表 found but no row could be read")
+        } else {
+            format!("legacy report (before {before}): no 统计表 printed; narrative only")
+        });
+        Status::Partial
+    } else {
+        Status::Ok
     };
+    record.findings = gouji_check::legacy::check_with(set, doc, &t);
+    record.cells = t.cells;
+    record
+}
+
+/// A report mapped through family `tpl`: its status by the tables found, its findings,
+/// its cells.
+fn check_report(
+    mut record: Record,
+    doc: &Document,
+    tpl: &Template,
+    mut mapping: Mapping,
+    year: Option<i32>,
+) -> Record {
     record.report.template = tpl.id.clone();
     let found = tpl
         .tables
@@ -339,7 +359,7 @@ pub fn analyze_with(source: Source, doc: &Document, opts: &Options) -> Record {
     let text = doc.text();
     let ctx = Context {
         text: &text,
-        year: info.year,
+        year,
         text_complete: doc.meta.ocr_pages.is_empty(),
     };
     mapping.drop_ocr_guesses(&doc.meta);

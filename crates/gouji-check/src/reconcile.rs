@@ -193,30 +193,7 @@ impl<'t> Reconciler<'t> {
                     self.eval_sections(rule, m, &text, &mut out)
                 }
                 Check::Sections => {}
-                Check::TemplateYear => {
-                    if let Some(y) = ctx.year
-                        && (y < self.tpl.years[0] || y > self.tpl.years[1])
-                    {
-                        let mut f = Finding {
-                            table: None,
-                            row: None,
-                            col: None,
-                            ..finding(rule, "", "", "")
-                        };
-                        f.message = format!(
-                            "{} (template {} is for {}–{}, report year {y})",
-                            rule.message,
-                            self.tpl.id,
-                            self.tpl.years[0],
-                            if self.tpl.years[1] >= 9999 {
-                                "".to_string()
-                            } else {
-                                self.tpl.years[1].to_string()
-                            }
-                        );
-                        out.push(f);
-                    }
-                }
+                Check::TemplateYear => self.eval_template_year(rule, ctx.year, &mut out),
             }
         }
         // MISSING-TOTAL findings come from sum rules; keep them only if the template has the rule.
@@ -232,6 +209,32 @@ impl<'t> Reconciler<'t> {
             }
         }
         out
+    }
+
+    /// TEMPLATE-YEAR: the family is not meant for the report's year.
+    fn eval_template_year(&self, rule: &Rule, year: Option<i32>, out: &mut Vec<Finding>) {
+        if let Some(y) = year
+            && (y < self.tpl.years[0] || y > self.tpl.years[1])
+        {
+            let mut f = Finding {
+                table: None,
+                row: None,
+                col: None,
+                ..finding(rule, "", "", "")
+            };
+            f.message = format!(
+                "{} (template {} is for {}–{}, report year {y})",
+                rule.message,
+                self.tpl.id,
+                self.tpl.years[0],
+                if self.tpl.years[1] >= 9999 {
+                    "".to_string()
+                } else {
+                    self.tpl.years[1].to_string()
+                }
+            );
+            out.push(f);
+        }
     }
 
     /// How many instances of the template's arithmetic identities (sum and balance
