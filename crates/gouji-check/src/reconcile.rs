@@ -151,6 +151,12 @@ impl<'t> Reconciler<'t> {
         let mut out = Vec::new();
         let mut missing_total_done: HashSet<(String, String, String)> = HashSet::new();
         let text = squash(ctx.text);
+        let eval = |rule| Eval {
+            rule,
+            cells: &cells,
+            sums: &sums,
+            text: &text,
+        };
         for rule in &self.tpl.rules {
             match &rule.check {
                 Check::Identity(i) if i.form == Form::Sum => {
@@ -162,33 +168,9 @@ impl<'t> Reconciler<'t> {
                 Check::Value => self.eval_value(rule, m, &mut out),
                 Check::MissingTotal | Check::Same(_) => {}
                 Check::MissingCells => self.eval_missing_cells(rule, &cells, m, &mut out),
-                Check::Narrative(n) => {
-                    let e = Eval {
-                        rule,
-                        cells: &cells,
-                        sums: &sums,
-                        text: &text,
-                    };
-                    self.eval_narrative(&e, n, &mut out)
-                }
-                Check::Share(sh) => {
-                    let e = Eval {
-                        rule,
-                        cells: &cells,
-                        sums: &sums,
-                        text: &text,
-                    };
-                    self.eval_share(&e, sh, &mut out)
-                }
-                Check::SectionMentions(sm) => {
-                    let e = Eval {
-                        rule,
-                        cells: &cells,
-                        sums: &sums,
-                        text: &text,
-                    };
-                    self.eval_section_mentions(&e, sm, &mut out)
-                }
+                Check::Narrative(n) => self.eval_narrative(&eval(rule), n, &mut out),
+                Check::Share(sh) => self.eval_share(&eval(rule), sh, &mut out),
+                Check::SectionMentions(sm) => self.eval_section_mentions(&eval(rule), sm, &mut out),
                 Check::Sections if ctx.text_complete => {
                     self.eval_sections(rule, m, &text, &mut out)
                 }
