@@ -258,7 +258,7 @@ fn balance(
     };
     for line in &lines {
         // The report's own keys: no template table to expand them against.
-        let inst = identity.on_line(line, |k| vec![k.to_string()]);
+        let inst = identity.on_line(line, |k, out| out.push(k));
         if let Some(f) = balance_line(rule, t, &inst, cur, prev) {
             out.push(CrossFinding {
                 line: cur.line,
@@ -287,19 +287,19 @@ fn balance_line(
         let mut side = Vec::new();
         for c in cells {
             let src = if c.prev { prev } else { cur };
-            let cell = (t.to_string(), c.row.clone(), c.col.clone());
+            let cell = (t.to_string(), c.row.to_string(), c.col.to_string());
             let op = if let Some(v) = src.cells.get(&cell) {
                 Operand::Known(*v)
             } else if src
                 .alternatives
-                .contains_key(&(t.to_string(), c.row.clone()))
+                .contains_key(&(t.to_string(), c.row.to_string()))
             {
-                let k = (c.prev, c.row.clone());
+                let k = (c.prev, c.row.to_string());
                 let i = alts.iter().position(|a| *a == k).unwrap_or_else(|| {
                     alts.push(k);
                     alts.len() - 1
                 });
-                Operand::Alt(i, c.col.clone())
+                Operand::Alt(i, c.col.to_string())
             } else {
                 return None;
             };
@@ -350,14 +350,7 @@ fn balance_line(
     }
     let s = first?;
     let anchor = inst.anchor()?;
-    let mut f = new_finding(
-        rule,
-        Some(t),
-        Some(&anchor.row),
-        Some(&anchor.col),
-        cur,
-        prev,
-    );
+    let mut f = new_finding(rule, Some(t), Some(anchor.row), Some(anchor.col), cur, prev);
     if alts.is_empty() {
         f.expected = Some(s[1]);
         f.found = Some(s[0]);

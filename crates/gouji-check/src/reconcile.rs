@@ -229,7 +229,7 @@ impl<'t> Reconciler<'t> {
             let side = |terms: &[crate::rules::CellTerm]| -> Option<f64> {
                 terms
                     .iter()
-                    .map(|c| match cells.get(t, &c.row, &c.col) {
+                    .map(|c| match cells.get(t, c.row, c.col) {
                         Val::Num(v) if c.neg => Some(-v),
                         Val::Num(v) => Some(v),
                         _ => None,
@@ -255,7 +255,7 @@ impl<'t> Reconciler<'t> {
     fn identity_instances<'c>(
         &'c self,
         cells: &'c Cells,
-    ) -> impl Iterator<Item = (&'t str, Instance)> + 'c {
+    ) -> impl Iterator<Item = (&'t str, Instance<'t>)> + 'c {
         self.tpl
             .rules
             .iter()
@@ -295,11 +295,11 @@ impl<'t> Reconciler<'t> {
                 out.push(SumInstance {
                     rule,
                     table: &t.key,
-                    target: (target.row.clone(), target.col.clone()),
+                    target: (target.row.to_string(), target.col.to_string()),
                     parts: inst
                         .rhs
                         .iter()
-                        .map(|c| (c.row.clone(), c.col.clone()))
+                        .map(|c| (c.row.to_string(), c.col.to_string()))
                         .collect(),
                 });
             }
@@ -403,10 +403,10 @@ impl<'t> Reconciler<'t> {
             let mut refs = Vec::new();
             for (side, terms) in [&inst.lhs, &inst.rhs].into_iter().enumerate() {
                 for c in terms {
-                    let (r, col) = (&c.row, &c.col);
+                    let (r, col) = (c.row, c.col);
                     match cells.get(tk, r, col) {
                         Val::Missing | Val::Bad => continue 'line,
-                        Val::Blank if totals.contains(&(tk, r.clone(), col.clone())) => {
+                        Val::Blank if totals.contains(&(tk, r.to_string(), col.to_string())) => {
                             continue 'line;
                         }
                         Val::Blank => {}

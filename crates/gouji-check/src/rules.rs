@@ -106,13 +106,14 @@ impl Term {
     }
 }
 
-/// One cell of an instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CellTerm {
+/// One cell of an instance, borrowed from the rule, the template or the report (an
+/// instance is built per report and line, so it allocates only its two term lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellTerm<'a> {
     /// Row key.
-    pub row: String,
+    pub row: &'a str,
     /// Column key.
-    pub col: String,
+    pub col: &'a str,
     /// Subtracted rather than added.
     pub neg: bool,
     /// Read from the previous year's report.
@@ -121,26 +122,34 @@ pub struct CellTerm {
 
 /// An identity on one line: the cells of each side.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instance {
+pub struct Instance<'a> {
     /// The column (per-column rules) or row (per-row rules).
-    pub line: String,
+    pub line: &'a str,
     /// Left side (a sum's target).
-    pub lhs: Vec<CellTerm>,
+    pub lhs: Vec<CellTerm<'a>>,
     /// Right side (a sum's parts).
-    pub rhs: Vec<CellTerm>,
+    pub rhs: Vec<CellTerm<'a>>,
 }
 
 impl Identity {
-    /// The instance on `line`, each term's key expanded by `expand` (`group:KEY` into
-    /// rows; a plain key into itself, or nothing when the table lacks it).
-    pub fn on_line(&self, line: &str, expand: impl Fn(&str) -> Vec<String>) -> Instance {
-        let side = |terms: &[Term]| -> Vec<CellTerm> {
-            let mut out = Vec::new();
+    /// The instance on `line`, each term's key expanded by `expand` into the keys it
+    /// stands for (`group:KEY` into rows; a plain key into itself, or nothing when the
+    /// table lacks it).
+    pub fn on_line<'a>(
+        &'a self,
+        line: &'a str,
+        mut expand: impl FnMut(&'a str, &mut Vec<&'a str>),
+    ) -> Instance<'a> {
+        let mut keys = Vec::new();
+        let mut side = |terms: &'a [Term]| -> Vec<CellTerm<'a>> {
+            let mut out = Vec::with_capacity(terms.len());
             for t in terms {
-                for key in expand(&t.key) {
+                keys.clear();
+                expand(&t.key, &mut keys);
+                for &key in &keys {
                     let (row, col) = match self.per {
-                        Per::Col => (key, line.to_string()),
-                        Per::Row => (line.to_string(), key),
+                        Per::Col => (key, line),
+                        Per::Row => (line, key),
                     };
                     out.push(CellTerm {
                         row,
@@ -152,17 +161,19 @@ impl Identity {
             }
             out
         };
-        Instance {
-            line: line.to_string(),
-            lhs: side(&self.lhs),
-            rhs: side(&self.rhs),
-        }
+        let lhs = side(&self.lhs);
+        let rhs = side(&self.rhs);
+        Instance { line, lhs, rhs }
     }
 
     /// The instances on every line of a template table: `group:` terms of a per-column
-    /// rule expand to the rows printed in that column ([`TableDef::expand_rows`], with
-    /// `printed(row, col)`). A sum whose target the table lacks has none.
-    pub fn instances(&self, t: &TableDef, printed: impl Fn(&str, &str) -> bool) -> Vec<Instance> {
+    /// rule expand to the rows printed in that column ([`TableDef::expand_row`], with
+    /// `printed(row, col)`). An identity naming a key the table lacks has none.
+    pub fn instances<'a>(
+        &'a self,
+        t: &'a TableDef,
+        printed: impl Fn(&str, &str) -> bool,
+    ) -> Vec<Instance<'a>> {
         let lines: Vec<&str> = match self.per {
             Per::Col => t.cols.iter().map(|c| c.key.as_str()).collect(),
             Per::Row => t.rows.iter().map(|r| r.key.as_str()).collect(),
@@ -186,9 +197,9 @@ impl Identity {
         lines
             .into_iter()
             .map(|line| {
-                self.on_line(line, |key| match self.per {
-                    Per::Col => t.expand_rows(&[key.to_string()], |r| printed(r, line)),
-                    Per::Row => on_axis(key).then(|| key.to_string()).into_iter().collect(),
+                self.on_line(line, |key, out| match self.per {
+                    Per::Col => t.expand_row(key, |r| printed(r, line), out),
+                    Per::Row => out.push(key),
                 })
             })
             .collect()
@@ -200,9 +211,9 @@ impl Identity {
     }
 }
 
-impl Instance {
+impl<'a> Instance<'a> {
     /// The cell a finding is anchored on: the first left-hand cell (a sum's target).
-    pub fn anchor(&self) -> Option<&CellTerm> {
+    pub fn anchor(&self) -> Option<&CellTerm<'a>> {
         self.lhs.first()
     }
 }
@@ -416,19 +427,13 @@ mod tests {
     #[test]
     fn an_instance_puts_keys_on_the_rule_axis() {
         let by_row = identity(Per::Row, &["in_force"], &["prev:in_force", "-repealed"]);
-        let i = by_row.on_line("rules", |k| vec![k.to_string()]);
-        assert_eq!(
-            (i.lhs[0].row.as_str(), i.lhs[0].col.as_str()),
-            ("rules", "in_force")
-        );
+        let i = by_row.on_line("rules", |k, out| out.push(k));
+        assert_eq!((i.lhs[0].row, i.lhs[0].col), ("rules", "in_force"));
         assert!(i.rhs[0].prev && i.rhs[1].neg);
         let by_col = identity(Per::Col, &["a"], &["b", "c"]);
-        let i = by_col.on_line("total", |k| vec![k.to_string()]);
-        assert_eq!(
-            (i.rhs[1].row.as_str(), i.rhs[1].col.as_str()),
-            ("c", "total")
-        );
-        assert_eq!(i.anchor().map(|c| c.row.as_str()), Some("a"));
+        let i = by_col.on_line("total", |k, out| out.push(k));
+        assert_eq!((i.rhs[1].row, i.rhs[1].col), ("c", "total"));
+        assert_eq!(i.anchor().map(|c| c.row), Some("a"));
     }
 
     fn parse(src: &str, cross: bool) -> Result<Rule, TemplateError> {

@@ -175,32 +175,45 @@ impl TableDef {
         self.cols.iter().filter(|c| !c.optional)
     }
 
-    /// The rows a rule's row list stands for, given which rows the report printed: a
+    /// The rows a rule's row key stands for, given which rows the report printed: a
     /// `group:KEY` is the group's member rows when any of them is printed (or the group
     /// has no single row), else the group's single row (gk2021's （六） printed as one
-    /// row); a plain key is itself. Keys the table lacks are dropped. The one expansion
-    /// every evaluator uses (the reconciler, and the flattened-text splitter choosing
-    /// among readings), so that they agree on what a rule sums.
+    /// row); a plain key is itself. A key the table lacks stands for nothing. The one
+    /// expansion every evaluator uses (the reconciler, and the flattened-text splitter
+    /// choosing among readings), so that they agree on what a rule sums. Appends to
+    /// `out`.
+    pub fn expand_row<'a>(
+        &'a self,
+        key: &'a str,
+        printed: impl Fn(&str) -> bool,
+        out: &mut Vec<&'a str>,
+    ) {
+        let Some(g) = key.strip_prefix("group:") else {
+            if self.row(key).is_some() {
+                out.push(key);
+            }
+            return;
+        };
+        let single = self.row_group(g).and_then(|g| g.single.as_deref());
+        let members = self
+            .rows
+            .iter()
+            .filter(|r| r.group.as_deref() == Some(g) && Some(r.key.as_str()) != single)
+            .map(|r| r.key.as_str());
+        let any_member = members.clone().any(&printed);
+        match single {
+            Some(s) if !any_member => out.push(s),
+            _ => out.extend(members),
+        }
+    }
+
+    /// [`TableDef::expand_row`] over a list of keys.
     pub fn expand_rows(&self, keys: &[String], printed: impl Fn(&str) -> bool) -> Vec<String> {
         let mut out = Vec::new();
         for k in keys {
-            if let Some(g) = k.strip_prefix("group:") {
-                let single = self.row_group(g).and_then(|g| g.single.as_deref());
-                let members = self
-                    .rows
-                    .iter()
-                    .filter(|r| r.group.as_deref() == Some(g) && Some(r.key.as_str()) != single)
-                    .map(|r| r.key.as_str());
-                let any_member = members.clone().any(&printed);
-                match single {
-                    Some(s) if !any_member => out.push(s.to_string()),
-                    _ => out.extend(members.map(str::to_string)),
-                }
-            } else if self.row(k).is_some() {
-                out.push(k.clone());
-            }
+            self.expand_row(k, &printed, &mut out);
         }
-        out
+        out.into_iter().map(str::to_string).collect()
     }
 
     /// Whether `row` has column `col`.

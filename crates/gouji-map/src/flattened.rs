@@ -430,7 +430,7 @@ fn col_rules(tpl: &Template, t: &TableDef, found: &HashSet<usize>) -> Vec<ColRul
     // found, or the rule constrains nothing here.
     let printed = |key: &str| present(key).is_some();
     let side = |cells: &[CellTerm]| -> Option<Vec<usize>> {
-        cells.iter().map(|c| present(&c.row)).collect()
+        cells.iter().map(|c| present(c.row)).collect()
     };
     let mut out = Vec::new();
     for i in tpl.rules.iter().filter_map(Rule::identity) {
@@ -440,7 +440,7 @@ fn col_rules(tpl: &Template, t: &TableDef, found: &HashSet<usize>) -> Vec<ColRul
         if i.per != Per::Col || i.table != t.key || signed {
             continue;
         }
-        let inst = i.on_line("", |k| t.expand_rows(&[k.to_string()], printed));
+        let inst = i.on_line("", |k, out| t.expand_row(k, printed, out));
         // A rule over a row that was not found cannot constrain anything.
         if let (Some(lhs), Some(rhs)) = (side(&inst.lhs), side(&inst.rhs)) {
             out.push(ColRule { lhs, rhs });
