@@ -19,12 +19,9 @@ struct CrossFile {
     cross: Vec<RuleDef>,
 }
 
-/// A cross-year rule: a `balance` with `prev:` terms or a `same`, parsed like every
-/// other rule ([`Rule::from_def`]).
-pub(crate) type CrossRule = Rule;
-
-/// Parses a cross-year rule file (`templates/cross.toml`) of a template set.
-pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<CrossRule>, TemplateError> {
+/// Parses a cross-year rule file (`templates/cross.toml`) of a template set: each rule a
+/// `balance` with `prev:` terms or a `same`, parsed like every other rule.
+pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, TemplateError> {
     crate::template::parse::<CrossFile>(file, src)?
         .cross
         .into_iter()
@@ -34,7 +31,7 @@ pub(crate) fn parse_rules(file: &str, src: &str) -> Result<Vec<CrossRule>, Templ
 
 /// The embedded set's cross-year rules. A defect in the set is reported by every record
 /// (`pipeline::analyze` fails them with the [`TemplateError`]), so none here.
-fn rules() -> &'static [CrossRule] {
+fn rules() -> &'static [Rule] {
     TemplateSet::embedded().map_or(&[], TemplateSet::cross)
 }
 

@@ -12,7 +12,7 @@
 //! - [`crossyear`]: rules across an agency's consecutive reports.
 //!
 //! Every evaluator compares sums by one policy ([`arith::close`]) and expands a rule's
-//! `group:KEY` rows by one function ([`template::TableDef::expand_rows`]).
+//! `group:KEY` rows by one function ([`template::TableDef::expand_row`]).
 //!
 //! Nothing here knows about document formats: the input is canonical cells (from
 //! `gouji-map`) and paragraph text.

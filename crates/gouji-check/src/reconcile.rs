@@ -274,11 +274,6 @@ impl<'t> Reconciler<'t> {
         self.tpl.table(key)
     }
 
-    /// Expands a row list for column `col` ([`TableDef::expand_rows`]).
-    fn expand_rows(&self, t: &TableDef, keys: &[String], col: &str, cells: &Cells) -> Vec<String> {
-        t.expand_rows(keys, |r| cells.printed(&t.key, r, col))
-    }
-
     fn sum_instances(&self, cells: &Cells) -> Vec<SumInstance<'t>> {
         let mut out = Vec::new();
         for rule in &self.tpl.rules {
@@ -541,9 +536,11 @@ impl<'t> Reconciler<'t> {
         let mut used = Vec::new();
         for rf in refs {
             let (r, c) = rf.split_once('.').unwrap_or((rf.as_str(), "total"));
-            for row in self.expand_rows(t, &[r.to_string()], c, cells) {
-                total += self.derived(cells, sums, &t.key, &row, c)?;
-                used.push((row, c.to_string()));
+            let mut rows = Vec::new();
+            t.expand_row(r, |row| cells.printed(&t.key, row, c), &mut rows);
+            for row in rows {
+                total += self.derived(cells, sums, &t.key, row, c)?;
+                used.push((row.to_string(), c.to_string()));
             }
         }
         (!used.is_empty()).then_some((total, used))
@@ -711,9 +708,10 @@ impl<'t> Reconciler<'t> {
             sums,
             text,
         } = *e;
-        let (Some(t), when, sec) = (self.table(&sm.table), &sm.when, &sm.section) else {
+        let Some(t) = self.table(&sm.table) else {
             return;
         };
+        let (when, sec) = (&sm.when, &sm.section);
         let Some((v, used)) = self.reading(cells, sums, t, std::slice::from_ref(when)) else {
             return;
         };

@@ -6,7 +6,7 @@
 //! year's report as a second source of cells.
 //!
 //! A rule of an existing kind is a TOML edit; a new kind is one [`Check`] variant, its
-//! parse in [`Rule::from_def`] and one evaluator.
+//! parse in `Rule::from_def` and one evaluator.
 
 use crate::template::{Category, LazyRegex, Per, RuleDef, RuleKind, TableDef, TemplateError};
 use gouji_model::Severity;
@@ -298,17 +298,6 @@ impl Rule {
             Check::Narrative(n) => n.patterns.iter().chain(&n.unless).collect(),
             Check::Share(s) => vec![&s.regex],
             _ => Vec::new(),
-        }
-    }
-
-    /// The table the rule is about, if it is about one.
-    pub fn table(&self) -> Option<&str> {
-        match &self.check {
-            Check::Identity(i) => Some(&i.table),
-            Check::Narrative(n) => Some(&n.table),
-            Check::Share(s) => Some(&s.table),
-            Check::SectionMentions(s) => Some(&s.table),
-            _ => None,
         }
     }
 

@@ -207,15 +207,6 @@ impl TableDef {
         }
     }
 
-    /// [`TableDef::expand_row`] over a list of keys.
-    pub fn expand_rows(&self, keys: &[String], printed: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut out = Vec::new();
-        for k in keys {
-            self.expand_row(k, &printed, &mut out);
-        }
-        out.into_iter().map(str::to_string).collect()
-    }
-
     /// Whether `row` has column `col`.
     pub fn row_has_col(&self, row: &str, col: &str) -> bool {
         match self.row(row).and_then(|r| r.cols.as_ref()) {
@@ -533,7 +524,7 @@ const INDEX: &str = "index.toml";
 #[derive(Debug)]
 pub struct TemplateSet {
     templates: Vec<Template>,
-    cross: Vec<crate::crossyear::CrossRule>,
+    cross: Vec<Rule>,
     legacy: crate::legacy::Rules,
     agencies: AgencyData,
 }
@@ -612,7 +603,7 @@ impl TemplateSet {
         self.templates.iter().map(|t| t.years[0]).min()
     }
 
-    pub(crate) fn cross(&self) -> &[crate::crossyear::CrossRule] {
+    pub(crate) fn cross(&self) -> &[Rule] {
         &self.cross
     }
 
@@ -1051,14 +1042,16 @@ mod tests {
     #[test]
     fn a_group_is_its_members_or_its_single_row() {
         let t = templates().unwrap()[0].table("requests").unwrap();
-        let keys = [
-            "granted".to_string(),
-            "group:other".to_string(),
-            "nope".to_string(),
-        ];
-        assert_eq!(t.expand_rows(&keys, |_| false), ["granted", "other"]);
+        let expand = |printed: fn(&str) -> bool| {
+            let mut out = Vec::new();
+            for k in ["granted", "group:other", "nope"] {
+                t.expand_row(k, printed, &mut out);
+            }
+            out
+        };
+        assert_eq!(expand(|_| false), ["granted", "other"]);
         assert_eq!(
-            t.expand_rows(&keys, |r| r == "other_misc"),
+            expand(|r| r == "other_misc"),
             [
                 "granted",
                 "other_no_correction",
