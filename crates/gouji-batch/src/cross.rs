@@ -6,7 +6,7 @@ use gouji_model::Record;
 /// File name of the cross-year findings written after a batch.
 pub const CROSS_FINDINGS_CSV: &str = "cross_findings.csv";
 
-/// Header of `cross_findings.csv` (agreed with the dataset loader): both reports' ids,
+/// Header of `cross_findings.csv` (the dataset loader reads it by these names): both reports' ids,
 /// lines, inputs and years, so a finding joins to `reports.csv` on either side.
 pub const CROSS_FINDINGS_HEADER: [&str; 17] = [
     "report_id",

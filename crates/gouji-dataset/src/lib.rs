@@ -17,10 +17,10 @@ use rusqlite::{Connection, Transaction, params};
 
 /// File name of the dataset in the batch directory.
 pub const DATASET_FILE: &str = "gouji.sqlite";
-/// The journal the dataset is derived from.
-pub const REPORTS_JSONL: &str = "reports.jsonl";
-/// The cross-year findings file the dataset loads.
-pub const CROSS_FINDINGS_CSV: &str = "cross_findings.csv";
+/// The journal the dataset is derived from, and the cross-year findings file it loads:
+/// the names and columns the batch writes them with.
+pub use gouji_batch::REPORTS_JSONL;
+pub use gouji_batch::cross::{CROSS_FINDINGS_CSV, CROSS_FINDINGS_HEADER};
 
 /// The tables, views and indexes (documented in `docs/dataset.md`).
 ///
@@ -599,27 +599,8 @@ fn insert_cross(tx: &Transaction, dir: &Path, db: &Path) -> Result<(), DatasetEr
             _ => return Err(cv(e)),
         },
     };
-    const COLS: [&str; 17] = [
-        "report_id",
-        "line",
-        "input",
-        "agency",
-        "year",
-        "prev_report_id",
-        "prev_line",
-        "prev_input",
-        "prev_year",
-        "rule",
-        "severity",
-        "table",
-        "row",
-        "col",
-        "expected",
-        "found",
-        "message",
-    ];
     let header = rd.headers().map_err(cv)?.clone();
-    let idx: Vec<Option<usize>> = COLS
+    let idx: Vec<Option<usize>> = CROSS_FINDINGS_HEADER
         .iter()
         .map(|c| header.iter().position(|h| h == *c))
         .collect();
